@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Mnemora.Api.Http;
+using Mnemora.Storage;
+using Scalar.AspNetCore;
+
+namespace Mnemora.Api;
+
+internal static class ApplicationServices
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.DictionaryKeyPolicy = null;
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemEnvelope.Customize);
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Mnemora API";
+            document.Info.Description = "Memory for AI agents, isolated per tenant: working state, episodes and semantic search.";
+            return Task.CompletedTask;
+        }));
+
+        builder.AddMnemoraStorage(provision: true);
+        return builder;
+    }
+
+    /// <summary>The OpenAPI document at <c>/openapi/v1.json</c> and an interactive reference at <c>/scalar</c>.</summary>
+    public static WebApplication MapApiReference(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapScalarApiReference(options => options.WithTitle("Mnemora API"));
+        return app;
+    }
+}

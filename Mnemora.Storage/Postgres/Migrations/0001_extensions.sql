@@ -1,0 +1,2 @@
+-- pgvector holds the embeddings of semantic memory.
+CREATE EXTENSION IF NOT EXISTS vector;

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Mnemora.Storage;
+
+/// <summary>Names of the tables and bucket Mnemora owns; bound from <c>Mnemora:Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Mnemora:Storage";
+
+    /// <summary>DynamoDB table of tenants, API keys and usage counters.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9_.-]{3,255}$")]
+    public string TenantsTable { get; set; } = "mnemora-tenants";
+
+    /// <summary>DynamoDB table of working memory (state) and hot episodes.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9_.-]{3,255}$")]
+    public string MemoryTable { get; set; } = "mnemora-memory";
+
+    /// <summary>S3 bucket of cold episodes, keyed <c>{tenant}/{agent}/{yyyy-MM-dd}/…</c>.</summary>
+    [Required, RegularExpression("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    public string EpisodesBucket { get; set; } = "mnemora-episodes";
+}
