@@ -20,6 +20,8 @@ if (( EUID == 0 )); then
   chown postgres:postgres "$DATA_ROOT"
   [[ -d "$PGDATA" ]] && chown -R postgres:postgres "$PGDATA"
   run_as=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+  "${run_as[@]}" test -w "$DATA_ROOT" ||
+    { echo "The postgres user cannot reach $DATA_ROOT: make its parent directories traversable (chmod o+x)." >&2; exit 1; }
 fi
 
 if [[ ! -s "$PGDATA/PG_VERSION" ]]; then

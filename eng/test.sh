@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need (eng/bootstrap.sh), builds the
+# solution with warnings as errors, runs every test project against the real stores, and
+# ends with the line "N passed, N failed, N skipped".
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+bash eng/bootstrap.sh
+dotnet build Mnemora.sln --configuration Release
+
+results="$ROOT/artifacts/test-results"
+rm -rf "$results"
+status=0
+dotnet test Mnemora.sln --configuration Release --no-build \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?
+
+# Sum the counters of every TRX file (one per test project).
+python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+for path in glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True):
+    c = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    passed += int(c.get("passed", 0))
+    failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    skipped += int(c.get("notExecuted", 0))
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit "$status"

@@ -1,0 +1,77 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Mnemora.Api.Tests.Infrastructure;
+using Mnemora.Storage;
+using Npgsql;
+
+namespace Mnemora.Api.Tests.Foundation;
+
+/// <summary>The API's own store clients, configured from the AppHost's connection strings, reach every store.</summary>
+public sealed class StoreClientsTests(MnemoraApp system)
+{
+    [Fact]
+    public async Task WriteAndReadOneItemInEachStore()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var host = await StoreHost.CreateAsync(system, cancellationToken);
+        var options = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var marker = Guid.NewGuid().ToString("N");
+
+        var dynamo = host.Services.GetRequiredService<IAmazonDynamoDB>();
+        var key = new Dictionary<string, AttributeValue>
+        {
+            ["pk"] = new($"foundation-test#{marker}"),
+            ["sk"] = new("PROBE"),
+        };
+        await dynamo.PutItemAsync(new PutItemRequest { TableName = options.MemoryTable, Item = new(key) { ["value"] = new(marker) } }, cancellationToken);
+        var item = await dynamo.GetItemAsync(new GetItemRequest { TableName = options.MemoryTable, Key = key, ConsistentRead = true }, cancellationToken);
+        Assert.Equal(marker, item.Item["value"].S);
+        await dynamo.DeleteItemAsync(options.MemoryTable, key, cancellationToken);
+
+        var s3 = host.Services.GetRequiredService<IAmazonS3>();
+        var objectKey = $"foundation-test/{marker}.txt";
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = options.EpisodesBucket, Key = objectKey, ContentBody = marker, UseChunkEncoding = false }, cancellationToken);
+        using (var response = await s3.GetObjectAsync(options.EpisodesBucket, objectKey, cancellationToken))
+        using (var reader = new StreamReader(response.ResponseStream))
+        {
+            Assert.Equal(marker, await reader.ReadToEndAsync(cancellationToken));
+        }
+
+        await s3.DeleteObjectAsync(options.EpisodesBucket, objectKey, cancellationToken);
+
+        var postgres = host.Services.GetRequiredService<NpgsqlDataSource>();
+        await using (var command = postgres.CreateCommand("SELECT @marker::text, '[1,2,3]'::vector <=> '[1,2,3]'::vector"))
+        {
+            command.Parameters.AddWithValue("marker", marker);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            Assert.True(await reader.ReadAsync(cancellationToken));
+            Assert.Equal(marker, reader.GetString(0));
+            Assert.Equal(0d, reader.GetDouble(1));
+        }
+    }
+}
+
+/// <summary>A host with Mnemora's store registrations, pointed at the running system's stores.</summary>
+internal static class StoreHost
+{
+    public static async Task<IHost> CreateAsync(MnemoraApp system, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = await system.ConnectionStringAsync("postgres"),
+            ["ConnectionStrings:dynamodb"] = await system.ConnectionStringAsync("dynamodb"),
+            ["ConnectionStrings:s3"] = await system.ConnectionStringAsync("s3"),
+        });
+        builder.AddMnemoraStorage(provision: false);
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return host;
+    }
+}
