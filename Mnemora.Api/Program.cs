@@ -1,6 +1,6 @@
 using Mnemora.Api;
-using Mnemora.Api.Http;
 using Mnemora.Api.Apis;
+using Mnemora.Api.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,5 +14,7 @@ app.MapDefaultEndpoints();
 app.MapApiReference();
 
 app.MapHealthApi();
+
+var tenantApi = app.MapTenantApi();
 
 app.Run();
