@@ -1,9 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mnemora.Api.Tests.Infrastructure;
 using Mnemora.Storage;
@@ -26,17 +24,13 @@ public sealed class ProvisioningTests(MnemoraApp system)
             await admin.CreateCommand($"CREATE DATABASE {database}").ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:postgres"] = new NpgsqlConnectionStringBuilder(owner) { Database = database }.ConnectionString,
-            ["ConnectionStrings:dynamodb"] = await system.ConnectionStringAsync("dynamodb"),
-            ["ConnectionStrings:s3"] = await system.ConnectionStringAsync("s3"),
-            ["Mnemora:Storage:TenantsTable"] = $"prov-tenants-{suffix}",
-            ["Mnemora:Storage:MemoryTable"] = $"prov-memory-{suffix}",
-            ["Mnemora:Storage:EpisodesBucket"] = $"prov-episodes-{suffix}",
-        };
-        using var first = Replica(settings);
-        using var second = Replica(settings);
+        var settings = await StoreHost.SettingsAsync(system);
+        settings["ConnectionStrings:postgres"] = new NpgsqlConnectionStringBuilder(owner) { Database = database }.ConnectionString;
+        settings["Mnemora:Storage:TenantsTable"] = $"prov-tenants-{suffix}";
+        settings["Mnemora:Storage:MemoryTable"] = $"prov-memory-{suffix}";
+        settings["Mnemora:Storage:EpisodesBucket"] = $"prov-episodes-{suffix}";
+        using var first = StoreHost.Build(settings, provision: true);
+        using var second = StoreHost.Build(settings, provision: true);
 
         await Task.WhenAll(
             first.Services.GetRequiredService<StoreProvisioner>().ProvisionOnceAsync(cancellationToken),
@@ -54,14 +48,5 @@ public sealed class ProvisioningTests(MnemoraApp system)
         await using var command = first.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand("SELECT count(*) FROM mnemora_migrations");
         var applied = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         Assert.True(applied >= 1, "The migrations were not recorded.");
-    }
-
-    private static IHost Replica(Dictionary<string, string?> settings)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddMnemoraStorage(provision: true);
-        builder.Services.AddSingleton<StoreProvisioner>();
-        return builder.Build();
     }
 }
