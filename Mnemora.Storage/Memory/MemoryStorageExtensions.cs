@@ -14,6 +14,7 @@ public static class MemoryStorageExtensions
         services.AddSingleton<ColdEpisodeStore>();
         services.AddSingleton<EpisodeStore>();
         services.AddSingleton<EpisodeTierStore>();
+        services.AddSingleton<EpisodeMover>();
 
         // The tenancy feature registers the real meter; until a host has one, usage is not recorded.
         services.TryAddSingleton<IUsageMeter, UnmeteredUsage>();
