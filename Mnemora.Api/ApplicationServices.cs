@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mnemora.Api.Http;
 using Mnemora.Storage;
+using Mnemora.Storage.Memory;
 using Scalar.AspNetCore;
 
 namespace Mnemora.Api;
@@ -29,6 +30,7 @@ internal static class ApplicationServices
         }));
 
         builder.AddMnemoraStorage(provision: true);
+        builder.Services.AddMemoryStores();
         return builder;
     }
 

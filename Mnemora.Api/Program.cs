@@ -16,5 +16,7 @@ app.MapApiReference();
 app.MapHealthApi();
 
 var tenantApi = app.MapTenantApi();
+tenantApi.MapStateApi();
+tenantApi.MapEpisodicApi();
 
 app.Run();
