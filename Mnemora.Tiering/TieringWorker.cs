@@ -97,6 +97,8 @@ internal sealed partial class TieringWorker(
             {
                 File.Delete(path);
                 LogKillingSelf(step);
+                // The logger writes on a background thread that the kill would cut short.
+                Console.Error.WriteLine($"Fault injection: killing the worker after {step}");
                 using var self = Process.GetCurrentProcess();
                 self.Kill();
             }
