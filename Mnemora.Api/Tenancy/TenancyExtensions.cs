@@ -1,4 +1,6 @@
+using System.Text;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mnemora.Storage.Usage;
 
 namespace Mnemora.Api.Tenancy;
@@ -12,6 +14,11 @@ internal static class TenancyExtensions
             .BindConfiguration(TenancyOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+
+        // Any bytes in Authorization decode (as Latin-1), so a garbled key reaches the handler and gets
+        // the contract's 401 instead of Kestrel's bare 400; other headers keep the default decoding.
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.RequestHeaderEncodingSelector =
+            name => string.Equals(name, "Authorization", StringComparison.OrdinalIgnoreCase) ? Encoding.Latin1 : null);
 
         builder.Services.AddMnemoraTenancyStores();
         builder.Services.AddScoped<TenantContext>();
