@@ -31,6 +31,12 @@ public sealed partial class StoreProvisioner(
         RetryAsync("s3", ProvisionS3Async, stoppingToken),
         RetryAsync("postgres", migrator.MigrateAsync, stoppingToken));
 
+    /// <summary>Provisions every store once, without retrying: what each replica does at start.</summary>
+    public Task ProvisionOnceAsync(CancellationToken cancellationToken) => Task.WhenAll(
+        ProvisionDynamoDbAsync(cancellationToken),
+        ProvisionS3Async(cancellationToken),
+        migrator.MigrateAsync(cancellationToken));
+
     private async Task RetryAsync(string store, Func<CancellationToken, Task> provision, CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromMilliseconds(250);

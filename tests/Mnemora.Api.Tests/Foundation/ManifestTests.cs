@@ -5,6 +5,13 @@ namespace Mnemora.Api.Tests.Foundation;
 
 public sealed class ManifestTests
 {
+    // The AppHost was built with the tests, in the same configuration.
+#if DEBUG
+    private const string BuildConfiguration = "Debug";
+#else
+    private const string BuildConfiguration = "Release";
+#endif
+
     [Fact]
     public async Task PublishedManifestNamesEveryServiceAndStore()
     {
@@ -14,7 +21,7 @@ public sealed class ManifestTests
         {
             var manifestPath = Path.Combine(output.FullName, "manifest.json");
             var appHost = Projects.Mnemora_AppHost.ProjectPath;
-            var start = new ProcessStartInfo("dotnet", ["run", "--project", appHost, "--no-build", "--no-launch-profile", "--", "--publisher", "manifest", "--output-path", manifestPath])
+            var start = new ProcessStartInfo("dotnet", ["run", "--project", appHost, "--no-build", "--configuration", BuildConfiguration, "--no-launch-profile", "--", "--publisher", "manifest", "--output-path", manifestPath])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,

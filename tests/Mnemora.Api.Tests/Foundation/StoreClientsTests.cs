@@ -2,9 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mnemora.Api.Tests.Infrastructure;
 using Mnemora.Storage;
@@ -54,24 +52,5 @@ public sealed class StoreClientsTests(MnemoraApp system)
             Assert.Equal(marker, reader.GetString(0));
             Assert.Equal(0d, reader.GetDouble(1));
         }
-    }
-}
-
-/// <summary>A host with Mnemora's store registrations, pointed at the running system's stores.</summary>
-internal static class StoreHost
-{
-    public static async Task<IHost> CreateAsync(MnemoraApp system, CancellationToken cancellationToken)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:postgres"] = await system.ConnectionStringAsync("postgres"),
-            ["ConnectionStrings:dynamodb"] = await system.ConnectionStringAsync("dynamodb"),
-            ["ConnectionStrings:s3"] = await system.ConnectionStringAsync("s3"),
-        });
-        builder.AddMnemoraStorage(provision: false);
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return host;
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Aspire.Hosting.ApplicationModel;
 using Mnemora.Api.Tests.Infrastructure;
+using Mnemora.Testing;
 
 namespace Mnemora.Api.Tests.Foundation;
 
@@ -71,15 +72,6 @@ public sealed class StoreOutageTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync();
-        try
-        {
-            _data.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        MnemoraSystem.DeleteDataDirectory(_data);
     }
 }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Mnemora.Testing;
 
 [assembly: AssemblyFixture(typeof(Mnemora.Api.Tests.Infrastructure.MnemoraApp))]
 
@@ -12,8 +11,6 @@ namespace Mnemora.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class MnemoraApp : IAsyncLifetime
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
-
     private DirectoryInfo? _data;
 
     public DistributedApplication App { get; private set; } = null!;
@@ -28,45 +25,10 @@ public sealed class MnemoraApp : IAsyncLifetime
     }
 
     /// <summary>Starts the AppHost in process mode and waits until every service is healthy.</summary>
-    public static async Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, string[] extraArgs)
-    {
-        using var cts = new CancellationTokenSource(StartTimeout);
-        string[] args =
-        [
-            "--Mnemora:Infrastructure=processes",
-            $"--Mnemora:DataDirectory={dataDirectory}",
-            $"--Parameters:operator-key={operatorKey}",
-            "--Parameters:dashboard-password=test-dashboard-password",
-            "--Parameters:postgres-password=TestPostgresPassword1",
-            .. extraArgs,
-        ];
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Mnemora_AppHost>(
-            args,
-            (options, _) => options.DisableDashboard = true,
-            cts.Token);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+    public static Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, string[] extraArgs) =>
+        MnemoraSystem.StartAsync(dataDirectory, operatorKey, extraArgs);
 
-        var app = await builder.BuildAsync(cts.Token);
-        await app.StartAsync(cts.Token);
-        foreach (var resource in (string[])["postgres", "dynamodb", "s3", "api", "tiering", "dashboard"])
-        {
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
-        }
-
-        return app;
-    }
-
-    /// <summary>A fresh data directory that the <c>postgres</c> user (the server refuses root) can traverse.</summary>
-    public static DirectoryInfo CreateDataDirectory(string prefix)
-    {
-        var directory = Directory.CreateTempSubdirectory(prefix);
-        if (!OperatingSystem.IsWindows())
-        {
-            directory.UnixFileMode |= UnixFileMode.GroupExecute | UnixFileMode.OtherExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        }
-
-        return directory;
-    }
+    public static DirectoryInfo CreateDataDirectory(string prefix) => MnemoraSystem.CreateDataDirectory(prefix);
 
     public HttpClient CreateApiClient() => App.CreateHttpClient("api", "http");
 
@@ -80,16 +42,6 @@ public sealed class MnemoraApp : IAsyncLifetime
             await App.DisposeAsync();
         }
 
-        try
-        {
-            _data?.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the OS to clean; a failed cleanup is no test failure.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        MnemoraSystem.DeleteDataDirectory(_data);
     }
 }

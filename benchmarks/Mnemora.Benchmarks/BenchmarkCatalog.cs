@@ -1,0 +1,19 @@
+namespace Mnemora.Benchmarks;
+
+/// <summary>Every benchmark, by name. Add yours here.</summary>
+internal static class BenchmarkCatalog
+{
+    public static IReadOnlyList<IBenchmark> All { get; } =
+    [
+        new HealthBenchmark(),
+    ];
+}
+
+internal interface IBenchmark
+{
+    string Name { get; }
+
+    string Description { get; }
+
+    Task RunAsync(BenchmarkContext context, CancellationToken cancellationToken);
+}

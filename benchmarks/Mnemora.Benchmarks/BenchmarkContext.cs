@@ -1,0 +1,74 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Mnemora.Testing;
+
+namespace Mnemora.Benchmarks;
+
+/// <summary>The running system (started the way the AppHost starts it) and ways to reach it.</summary>
+internal sealed class BenchmarkContext : IAsyncDisposable
+{
+    private readonly DirectoryInfo _data;
+
+    private BenchmarkContext(DistributedApplication app, DirectoryInfo data, string operatorKey)
+    {
+        App = app;
+        _data = data;
+        OperatorKey = operatorKey;
+    }
+
+    public DistributedApplication App { get; }
+
+    public string OperatorKey { get; }
+
+    public static async Task<BenchmarkContext> StartAsync()
+    {
+        var data = MnemoraSystem.CreateDataDirectory("mnemora-bench-");
+        var operatorKey = "op_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        Console.WriteLine($"Starting the system (process mode, data in {data.FullName}) ...");
+        var app = await MnemoraSystem.StartAsync(data.FullName, operatorKey, ["--Mnemora:Tiering:Interval=01:00:00"]);
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, Release={!IsDebug()}");
+        Console.WriteLine(Measurement.Header);
+        return new BenchmarkContext(app, data, operatorKey);
+    }
+
+    public HttpClient CreateApiClient() => App.CreateHttpClient("api", "http");
+
+    public async Task<string> ConnectionStringAsync(string resource) =>
+        await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"No connection string for {resource}.");
+
+    /// <summary>Creates a tenant and a key through the operator API; the client sends that key.</summary>
+    public async Task<(string TenantId, HttpClient Client)> CreateTenantAsync(string tier = "scale", CancellationToken cancellationToken = default)
+    {
+        var tenantId = $"bench-{Guid.NewGuid():N}";
+        using var admin = CreateApiClient();
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
+        (await admin.PostAsJsonAsync("/admin/v1/tenants", new { tenant_id = tenantId, name = tenantId, tier }, cancellationToken)).EnsureSuccessStatusCode();
+        var issued = await admin.PostAsJsonAsync($"/admin/v1/tenants/{tenantId}/keys", new { name = "bench" }, cancellationToken);
+        issued.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await issued.Content.ReadAsStringAsync(cancellationToken));
+        var key = body.RootElement.GetProperty("data").GetProperty("api_key").GetString();
+
+        var client = CreateApiClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return (tenantId, client);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        MnemoraSystem.DeleteDataDirectory(_data);
+    }
+
+    private static bool IsDebug()
+    {
+#if DEBUG
+        return true;
+#else
+        return false;
+#endif
+    }
+}

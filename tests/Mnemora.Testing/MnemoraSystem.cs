@@ -1,0 +1,86 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Mnemora.Testing;
+
+/// <summary>
+/// Starts the AppHost in process mode (PostgreSQL + pgvector, dynalite, s3rver as local
+/// processes) with its data in a directory of the caller's, and waits until all is healthy.
+/// </summary>
+public static class MnemoraSystem
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    /// <summary>Resources that must be healthy before a test or benchmark may use the system.</summary>
+    public static readonly IReadOnlyList<string> Resources = ["postgres", "dynamodb", "s3", "api", "tiering", "dashboard"];
+
+    /// <summary>Starts the system; <c>extraArgs</c> is more AppHost configuration, e.g. <c>--Mnemora:Tiering:Interval=00:00:01</c>.</summary>
+    public static async Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(StartTimeout);
+        string[] args =
+        [
+            "--Mnemora:Infrastructure=processes",
+            $"--Mnemora:DataDirectory={dataDirectory}",
+            $"--Parameters:operator-key={operatorKey}",
+            "--Parameters:dashboard-password=test-dashboard-password",
+            "--Parameters:postgres-password=TestPostgresPassword1",
+            .. extraArgs,
+        ];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Mnemora_AppHost>(
+            args,
+            (options, _) => options.DisableDashboard = true,
+            cts.Token);
+        // Health checks fail by design while resources start; their logs would drown the output.
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical));
+
+        var app = await builder.BuildAsync(cts.Token);
+        try
+        {
+            await app.StartAsync(cts.Token);
+            foreach (var resource in Resources)
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
+            }
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        return app;
+    }
+
+    /// <summary>A fresh data directory that the <c>postgres</c> user (the server refuses root) can traverse.</summary>
+    public static DirectoryInfo CreateDataDirectory(string prefix)
+    {
+        var directory = Directory.CreateTempSubdirectory(prefix);
+        if (!OperatingSystem.IsWindows())
+        {
+            directory.UnixFileMode |= UnixFileMode.GroupExecute | UnixFileMode.OtherExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        }
+
+        return directory;
+    }
+
+    /// <summary>Deletes a data directory; a failed cleanup is left to the OS.</summary>
+    public static void DeleteDataDirectory(DirectoryInfo? directory)
+    {
+        try
+        {
+            directory?.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
