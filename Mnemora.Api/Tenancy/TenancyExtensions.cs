@@ -1,13 +1,12 @@
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Mnemora.Storage.Usage;
 
 namespace Mnemora.Api.Tenancy;
 
 internal static class TenancyExtensions
 {
-    /// <summary>API-key and operator authentication, the tenant context, the stores of tenants, keys and usage.</summary>
+    /// <summary>API-key and operator authentication and the tenant context (the tenants' stores come with AddMnemoraStorage).</summary>
     public static IHostApplicationBuilder AddTenancy(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<TenancyOptions>()
@@ -20,7 +19,6 @@ internal static class TenancyExtensions
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.RequestHeaderEncodingSelector =
             name => string.Equals(name, "Authorization", StringComparison.OrdinalIgnoreCase) ? Encoding.Latin1 : null);
 
-        builder.Services.AddMnemoraTenancyStores();
         builder.Services.AddScoped<TenantContext>();
         builder.Services.AddSingleton<ApiKeyResolver>();
 

@@ -13,7 +13,7 @@ public sealed class IsolationTests(MnemoraApp system)
         using var a = await system.CreateTenantAsync("free", cancellationToken);
         using var b = await system.CreateTenantAsync("pro", cancellationToken);
         using var table = await TenantsTable.OpenAsync(system);
-        var meter = table.UsageMeter();
+        var meter = table.UsageMeter;
         await meter.TrackAgentAsync(a.TenantId, "agent-1", "session-1", cancellationToken);
         await meter.RecordAsync(a.TenantId, new Storage.Usage.UsageDelta(Vectors: 7, DynamoBytes: 1000, EmbeddingsGenerated: 3), cancellationToken);
 

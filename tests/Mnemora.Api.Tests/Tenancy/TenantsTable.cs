@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Amazon.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mnemora.Api.Tests.Infrastructure;
 using Mnemora.Storage;
@@ -12,23 +13,17 @@ using Mnemora.Storage.Usage;
 namespace Mnemora.Api.Tests.Tenancy;
 
 /// <summary>The tenants table read directly, as the tests' independent witness of what the API stored.</summary>
-public sealed class TenantsTable : IDisposable
+public sealed class TenantsTable(IHost host) : IDisposable
 {
-    private TenantsTable(IAmazonDynamoDB dynamo) => Dynamo = dynamo;
+    private IAmazonDynamoDB Dynamo => host.Services.GetRequiredService<IAmazonDynamoDB>();
 
-    public IAmazonDynamoDB Dynamo { get; }
+    private string Name => host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.TenantsTable;
 
-    public static string Name { get; } = new StorageOptions().TenantsTable;
-
-    public static async Task<TenantsTable> OpenAsync(MnemoraApp system)
-    {
-        var connection = StoreConnectionString.Parse("dynamodb", await system.ConnectionStringAsync("dynamodb"));
-        var config = new AmazonDynamoDBConfig { ServiceURL = connection.Endpoint!.ToString(), AuthenticationRegion = connection.Region };
-        return new TenantsTable(new AmazonDynamoDBClient(new BasicAWSCredentials(connection.AccessKey, connection.SecretKey), config));
-    }
+    public static async Task<TenantsTable> OpenAsync(MnemoraApp system) =>
+        new(await StoreHost.CreateAsync(system, TestContext.Current.CancellationToken));
 
     /// <summary>The usage meter the memory features record into, on the same table.</summary>
-    public IUsageMeter UsageMeter() => new DynamoUsageMeter(Dynamo, Options.Create(new StorageOptions()), TimeProvider.System);
+    public IUsageMeter UsageMeter => host.Services.GetRequiredService<IUsageMeter>();
 
     /// <summary>Every item of one partition (a Query naming the full partition key).</summary>
     public async Task<IReadOnlyList<Dictionary<string, AttributeValue>>> PartitionAsync(string pk, CancellationToken cancellationToken)
@@ -71,5 +66,5 @@ public sealed class TenantsTable : IDisposable
 
     public static string Sha256Hex(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(key)));
 
-    public void Dispose() => Dynamo.Dispose();
+    public void Dispose() => host.Dispose();
 }
