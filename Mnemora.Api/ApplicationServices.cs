@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mnemora.Api.Http;
+using Mnemora.Api.Tenancy;
 using Mnemora.Storage;
 using Mnemora.Storage.Memory;
 using Scalar.AspNetCore;
@@ -30,6 +31,7 @@ internal static class ApplicationServices
         }));
 
         builder.AddMnemoraStorage(provision: true);
+        builder.AddTenancy();
         builder.Services.AddMemoryStores();
         return builder;
     }

@@ -24,7 +24,7 @@ public static class EpisodicApi
     public static async Task<Results<ApiCreated<EpisodeResponse>, ApiProblem>> CreateEpisode(
         CreateEpisodeRequest request, [FromServices] TenantContext tenant, EpisodeStore store, CancellationToken cancellationToken)
     {
-        if ((MemoryValidation.Id(request.AgentId, "agent_id") ?? MemoryValidation.Id(request.SessionId, "session_id")) is { } problem)
+        if ((Validate.Id(request.AgentId, "agent_id") ?? Validate.Id(request.SessionId, "session_id")) is { } problem)
         {
             return problem;
         }
@@ -67,7 +67,7 @@ public static class EpisodicApi
         EpisodeStore store,
         CancellationToken cancellationToken)
     {
-        if ((MemoryValidation.Id(agentId, "agent_id") ?? (sessionId is null ? null : MemoryValidation.Id(sessionId, "session_id"))) is { } problem)
+        if ((Validate.Id(agentId, "agent_id") ?? (sessionId is null ? null : Validate.Id(sessionId, "session_id"))) is { } problem)
         {
             return problem;
         }
@@ -102,7 +102,7 @@ public static class EpisodicApi
         CancellationToken cancellationToken)
     {
         var pageProblem = ParsePage(limit, cursor, EpisodeQuery.MaxLimit, out var pageSize, out var after);
-        if ((MemoryValidation.Id(agentId, "agent_id") ?? MemoryValidation.Id(sessionId, "session_id") ?? pageProblem) is { } problem)
+        if ((Validate.Id(agentId, "agent_id") ?? Validate.Id(sessionId, "session_id") ?? pageProblem) is { } problem)
         {
             return problem;
         }

@@ -29,7 +29,7 @@ public static class StateApi
         CreateStateRequest request, [FromServices] TenantContext tenant, StateStore store, CancellationToken cancellationToken)
     {
         var sessionId = request.SessionId ?? DefaultSession;
-        var problem = MemoryValidation.Id(request.AgentId, "agent_id") ?? MemoryValidation.Id(sessionId, "session_id") ?? MemoryValidation.TtlHours(request.TtlHours);
+        var problem = Validate.Id(request.AgentId, "agent_id") ?? Validate.Id(sessionId, "session_id") ?? MemoryValidation.TtlHours(request.TtlHours);
         var dataProblem = ValidateData(request.Data, out var data);
         if ((problem ?? dataProblem) is { } invalid)
         {
@@ -44,7 +44,7 @@ public static class StateApi
         string agentId, [FromQuery(Name = "session_id")] string? sessionId, [FromServices] TenantContext tenant, StateStore store, CancellationToken cancellationToken)
     {
         sessionId ??= DefaultSession;
-        if ((MemoryValidation.Id(agentId, "agent_id") ?? MemoryValidation.Id(sessionId, "session_id")) is { } problem)
+        if ((Validate.Id(agentId, "agent_id") ?? Validate.Id(sessionId, "session_id")) is { } problem)
         {
             return problem;
         }
@@ -57,7 +57,7 @@ public static class StateApi
     public static async Task<Results<ApiOk<SessionsResponse>, ApiProblem>> ListSessions(
         string agentId, [FromServices] TenantContext tenant, StateStore store, CancellationToken cancellationToken)
     {
-        if (MemoryValidation.Id(agentId, "agent_id") is { } problem)
+        if (Validate.Id(agentId, "agent_id") is { } problem)
         {
             return problem;
         }
@@ -69,7 +69,7 @@ public static class StateApi
         string agentId, UpdateStateRequest request, [FromServices] TenantContext tenant, StateStore store, CancellationToken cancellationToken)
     {
         var sessionId = request.SessionId ?? DefaultSession;
-        var problem = MemoryValidation.Id(agentId, "agent_id") ?? MemoryValidation.Id(sessionId, "session_id") ?? MemoryValidation.TtlHours(request.TtlHours);
+        var problem = Validate.Id(agentId, "agent_id") ?? Validate.Id(sessionId, "session_id") ?? MemoryValidation.TtlHours(request.TtlHours);
         var dataProblem = ValidateData(request.Data, out var data);
         if ((problem ?? dataProblem) is { } invalid)
         {
@@ -93,7 +93,7 @@ public static class StateApi
     public static async Task<Results<NoContent, ApiProblem>> DeleteState(
         string agentId, string sessionId, [FromServices] TenantContext tenant, StateStore store, CancellationToken cancellationToken)
     {
-        if ((MemoryValidation.Id(agentId, "agent_id") ?? MemoryValidation.Id(sessionId, "session_id")) is { } problem)
+        if ((Validate.Id(agentId, "agent_id") ?? Validate.Id(sessionId, "session_id")) is { } problem)
         {
             return problem;
         }
