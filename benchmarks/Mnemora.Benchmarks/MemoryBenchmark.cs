@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mnemora.Storage;
 using Mnemora.Storage.Memory;
+using Mnemora.Storage.Tenancy;
 
 namespace Mnemora.Benchmarks;
 
@@ -32,9 +33,14 @@ internal sealed class MemoryBenchmark : IBenchmark
     public async Task RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
         var (tenantId, client) = await context.CreateTenantAsync("scale", cancellationToken);
-        using var api = client;
+        client.Dispose();
+        // A plain client: the testing host's client logs every request to the console, which would be measured too.
+        using var api = new HttpClient { BaseAddress = context.CreateApiClient().BaseAddress };
+        api.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
         using var host = await StoreHostAsync(context, cancellationToken);
         var dynamo = host.Services.GetRequiredService<IAmazonDynamoDB>();
+        var tenants = host.Services.GetRequiredService<TenantStore>();
+        var quotaTenant = $"bench-quota-{Guid.NewGuid():N}";
         var table = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.MemoryTable;
 
         var data = new { goal = "book a flight to Lisbon", step = 3, slots = new { from = "BER", to = "LIS", date = "2026-12-01" }, notes = new string('n', 120) };
@@ -48,27 +54,38 @@ internal sealed class MemoryBenchmark : IBenchmark
         var rawItem = (await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = rawKey, ConsistentRead = true }, cancellationToken)).Item;
         var rawPutKey = new Dictionary<string, AttributeValue>(rawItem) { ["pk"] = new($"{tenantId}#bench-raw") };
 
-        var (apiGet, rawGet) = await InterleaveAsync(
-            "api GET /v1/state/{agent}", async ct =>
-            {
-                using var response = await api.GetAsync("/v1/state/bench-agent", ct);
-                response.EnsureSuccessStatusCode();
-            },
-            "raw DynamoDB GetItem (consistent)", ct =>
-                dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = rawKey, ConsistentRead = true }, ct),
+        var get = await InterleaveAsync(
+            [
+                ("api GET /v1/state/{agent}", async ct =>
+                {
+                    using var response = await api.GetAsync("/v1/state/bench-agent", ct);
+                    response.EnsureSuccessStatusCode();
+                }),
+                ("raw DynamoDB GetItem (consistent)", ct =>
+                    dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = rawKey, ConsistentRead = true }, ct)),
+                ("raw quota count + GetItem (api's work)", async ct =>
+                {
+                    await tenants.TryCountCallAsync(quotaTenant, DateTimeOffset.UtcNow, long.MaxValue, ct);
+                    await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = rawKey, ConsistentRead = true }, ct);
+                }),
+            ],
             cancellationToken);
+        var (apiGet, rawGet) = (get[0], get[1]);
 
         var version = 1L;
-        var (apiPut, rawPut) = await InterleaveAsync(
-            "api PUT /v1/state/{agent}", async ct =>
-            {
-                using var response = await api.PutAsJsonAsync("/v1/state/bench-agent", new { data, version }, ct);
-                response.EnsureSuccessStatusCode();
-                version++;
-            },
-            "raw DynamoDB PutItem", ct =>
-                dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = rawPutKey }, ct),
+        var put = await InterleaveAsync(
+            [
+                ("api PUT /v1/state/{agent}", async ct =>
+                {
+                    using var response = await api.PutAsJsonAsync("/v1/state/bench-agent", new { data, version }, ct);
+                    response.EnsureSuccessStatusCode();
+                    version++;
+                }),
+                ("raw DynamoDB PutItem", ct =>
+                    dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = rawPutKey }, ct)),
+            ],
             cancellationToken);
+        var (apiPut, rawPut) = (put[0], put[1]);
 
         foreach (var (apiSeries, rawSeries) in (ReadOnlySpan<(Measurement, Measurement)>)[(apiGet, rawGet), (apiPut, rawPut)])
         {
@@ -122,34 +139,33 @@ internal sealed class MemoryBenchmark : IBenchmark
         await Measure.RunAsync("api replay, 1,000 cold episodes", (_, ct) => ReplayAsync(ct), operations: 30, warmup: 0, cancellationToken: cancellationToken);
     }
 
-    /// <summary>Alternates the two operations, one call each per round, and prints both series.</summary>
-    private static async Task<(Measurement First, Measurement Second)> InterleaveAsync(
-        string firstLabel, Func<CancellationToken, Task> first, string secondLabel, Func<CancellationToken, Task> second, CancellationToken cancellationToken)
+    /// <summary>Runs the operations in turn, one call each per round, so that machine load hits them alike; prints each series.</summary>
+    private static async Task<Measurement[]> InterleaveAsync(IReadOnlyList<(string Label, Func<CancellationToken, Task> Operation)> series, CancellationToken cancellationToken)
     {
-        var histograms = (First: new LongHistogram(TimeSpan.TicksPerMinute, 3), Second: new LongHistogram(TimeSpan.TicksPerMinute, 3));
-        long firstTotal = 0, secondTotal = 0;
+        var histograms = series.Select(_ => new LongHistogram(TimeSpan.TicksPerMinute, 3)).ToArray();
+        var totals = new long[series.Count];
         for (var i = -WarmUp; i < Operations; i++)
         {
-            var begin = Stopwatch.GetTimestamp();
-            await first(cancellationToken);
-            var firstTicks = Stopwatch.GetElapsedTime(begin).Ticks;
-            begin = Stopwatch.GetTimestamp();
-            await second(cancellationToken);
-            var secondTicks = Stopwatch.GetElapsedTime(begin).Ticks;
-            if (i >= 0)
+            for (var s = 0; s < series.Count; s++)
             {
-                histograms.First.RecordValue(firstTicks);
-                histograms.Second.RecordValue(secondTicks);
-                firstTotal += firstTicks;
-                secondTotal += secondTicks;
+                var begin = Stopwatch.GetTimestamp();
+                await series[s].Operation(cancellationToken);
+                var ticks = Stopwatch.GetElapsedTime(begin).Ticks;
+                if (i >= 0)
+                {
+                    histograms[s].RecordValue(ticks);
+                    totals[s] += ticks;
+                }
             }
         }
 
-        var a = new Measurement(firstLabel, histograms.First.TotalCount, TimeSpan.FromTicks(firstTotal), histograms.First);
-        var b = new Measurement(secondLabel, histograms.Second.TotalCount, TimeSpan.FromTicks(secondTotal), histograms.Second);
-        Console.WriteLine(a);
-        Console.WriteLine(b);
-        return (a, b);
+        var measurements = series.Select((x, s) => new Measurement(x.Label, histograms[s].TotalCount, TimeSpan.FromTicks(totals[s]), histograms[s])).ToArray();
+        foreach (var measurement in measurements)
+        {
+            Console.WriteLine(measurement);
+        }
+
+        return measurements;
     }
 
     private static async Task<IHost> StoreHostAsync(BenchmarkContext context, CancellationToken cancellationToken)
