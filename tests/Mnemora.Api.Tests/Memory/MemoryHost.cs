@@ -91,8 +91,19 @@ internal sealed class MemoryHost : IDisposable
     /// <summary>Keys of the objects under the agent's S3 prefix.</summary>
     public async Task<IReadOnlyList<string>> ColdObjectKeysAsync(string tenantId, string agentId, CancellationToken cancellationToken)
     {
-        var response = await S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Options.EpisodesBucket, Prefix = $"{tenantId}/{agentId}/" }, cancellationToken);
-        return [.. (response.S3Objects ?? []).Select(o => o.Key)];
+        // One key a page, so that the emulator's continuation tokens are exercised too (purge and export page like this).
+        var request = new ListObjectsV2Request { BucketName = Options.EpisodesBucket, Prefix = $"{tenantId}/{agentId}/", MaxKeys = 1 };
+        var keys = new List<string>();
+        ListObjectsV2Response response;
+        do
+        {
+            response = await S3.ListObjectsV2Async(request, cancellationToken);
+            keys.AddRange((response.S3Objects ?? []).Select(o => o.Key));
+            request.ContinuationToken = response.NextContinuationToken;
+        }
+        while (response.IsTruncated == true && keys.Count < 10_000);
+
+        return keys;
     }
 
     /// <summary>Every episode of the agent through the store's read path (all pages).</summary>
