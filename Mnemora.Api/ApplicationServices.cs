@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Mnemora.Api.Http;
 using Mnemora.Api.Tenancy;
 using Mnemora.Storage;
+using Mnemora.Storage.Memory;
 using Scalar.AspNetCore;
 
 namespace Mnemora.Api;
@@ -31,6 +32,7 @@ internal static class ApplicationServices
 
         builder.AddMnemoraStorage(provision: true);
         builder.AddTenancy();
+        builder.Services.AddMemoryStores();
         return builder;
     }
 

@@ -20,5 +20,7 @@ app.MapAdminApi();
 
 var tenantApi = app.MapTenantApi();
 tenantApi.MapUsageApi();
+tenantApi.MapStateApi();
+tenantApi.MapEpisodicApi();
 
 app.Run();

@@ -21,6 +21,7 @@ var api = builder.AddProject<Projects.Mnemora_Api>("api")
 builder.AddProject<Projects.Mnemora_Tiering>("tiering")
     .WithStores(stores)
     .WaitFor(api)
+    .WithConfigurationSection(builder.Configuration, "Mnemora:Tiering")
     .WithHttpHealthCheck("/health");
 
 // The operator console: talks to the API's operator routes only, never to a store.

@@ -1,3 +1,5 @@
+using Mnemora.Storage.Memory;
+
 namespace Mnemora.Tiering;
 
 internal static class TieringExtensions
@@ -10,6 +12,7 @@ internal static class TieringExtensions
             .ValidateOnStart();
 
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddMemoryStores();
         builder.Services.AddSingleton<TieringStatus>();
         builder.Services.AddHostedService<TieringWorker>();
         builder.Services.AddHealthChecks().AddCheck<TieringHealthCheck>("tiering");

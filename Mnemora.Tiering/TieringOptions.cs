@@ -14,4 +14,11 @@ public sealed class TieringOptions
     /// <summary>Time between two cycles.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Fault injection for the crash tests, off unless set: a file that names a
+    /// <see cref="Mnemora.Storage.Memory.TieringStep"/>. When it exists, the worker deletes it and kills its own
+    /// process (SIGKILL, no graceful stop) right after that step of the next batch it moves.
+    /// </summary>
+    public string? FaultFile { get; set; }
 }

@@ -120,6 +120,9 @@ internal static class StoresExtensions
             .WithArgs(context =>
             {
                 var resource = (AwsEmulatorResource)context.Resource;
+                // s3rver's list continuation tokens use DES, which Node's OpenSSL 3 only has in its legacy provider:
+                // without it every truncated ListObjectsV2 (more keys than MaxKeys) fails with a 500.
+                context.Args.Add("--openssl-legacy-provider");
                 context.Args.Add(Path.Combine(emulators, "s3rver", "bin", "s3rver.js"));
                 context.Args.Add("--address");
                 context.Args.Add("127.0.0.1");

@@ -1,0 +1,189 @@
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Options;
+using static Mnemora.Storage.Memory.DynamoItems;
+
+namespace Mnemora.Storage.Memory;
+
+/// <summary>
+/// Cold episodes: gzip-compressed NDJSON objects in S3, one per run of a session's episodes of
+/// one day (at most <see cref="MaxBatchEpisodes"/>), each listed by a <see cref="ColdBatch"/> item
+/// in the agent's DynamoDB partition. A cold replay of a 1,000-episode session is one index Query
+/// and one GET, not a thousand.
+/// </summary>
+public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOptions<StorageOptions> options)
+{
+    public const int MaxBatchEpisodes = 1000;
+    public const long MaxBatchBytes = 8 * 1024 * 1024;
+
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private string Table => options.Value.MemoryTable;
+
+    private string Bucket => options.Value.EpisodesBucket;
+
+    /// <summary>
+    /// The agent's batches whose first position lies in [<paramref name="firstFrom"/>, <paramref name="firstTo"/>],
+    /// in time order, paged lazily; by session through the session index when one is given.
+    /// </summary>
+    public async IAsyncEnumerable<ColdBatch> QueryBatchesAsync(
+        string partition,
+        string? sessionId,
+        string firstFrom,
+        string firstTo,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var prefix = sessionId is null ? MemoryKeys.ColdPrefix : MemoryKeys.SessionColdPrefix(sessionId);
+        var request = new QueryRequest
+        {
+            TableName = Table,
+            IndexName = sessionId is null ? null : MemoryKeys.SessionIndex,
+            KeyConditionExpression = sessionId is null ? "pk = :pk AND sk BETWEEN :from AND :to" : "pk = :pk AND ssk BETWEEN :from AND :to",
+            ExpressionAttributeValues = new()
+            {
+                [":pk"] = S(partition),
+                [":from"] = S(prefix + firstFrom),
+                [":to"] = S(prefix + firstTo),
+            },
+            ConsistentRead = true,
+            Limit = 100,
+        };
+        do
+        {
+            var response = await dynamo.QueryAsync(request, cancellationToken);
+            foreach (var item in response.Items ?? [])
+            {
+                yield return ColdBatch.FromItem(item);
+            }
+
+            request.ExclusiveStartKey = response.LastEvaluatedKey;
+        }
+        while (request.ExclusiveStartKey is { Count: > 0 });
+    }
+
+    /// <summary>The episodes of one batch, in time order. The key comes from the caller's tenant and agent and the batch's validated parts.</summary>
+    public async Task<IReadOnlyList<EpisodeRecord>> ReadBatchAsync(string tenantId, string agentId, ColdBatch batch, CancellationToken cancellationToken)
+    {
+        var key = MemoryKeys.ColdObject(tenantId, agentId, batch.SessionId, batch.First);
+        using var response = await s3.GetObjectAsync(Bucket, key, cancellationToken);
+        await using var body = response.ResponseStream;
+        var episodes = await DeserializeAsync(body, cancellationToken);
+        foreach (var episode in episodes)
+        {
+            // An object is only ever read for the batch that names it; anything else is corruption.
+            if (episode.SessionId != batch.SessionId)
+            {
+                throw new InvalidDataException($"The cold object '{key}' holds an episode of another session.");
+            }
+        }
+
+        return episodes;
+    }
+
+    /// <summary>Writes a batch's object (overwriting any earlier attempt at the same key), then reads it back and checks its SHA-256.</summary>
+    public async Task<ColdBatch> WriteObjectAsync(string tenantId, string agentId, IReadOnlyList<EpisodeRecord> episodes, CancellationToken cancellationToken)
+    {
+        var first = episodes[0];
+        var body = Serialize(episodes);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(body));
+        var key = MemoryKeys.ColdObject(tenantId, agentId, first.SessionId, first.Position);
+        using (var stream = new MemoryStream(body, writable: false))
+        {
+            await s3.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = Bucket,
+                Key = key,
+                InputStream = stream,
+                ContentType = "application/x-ndjson",
+                UseChunkEncoding = false,
+                Metadata = { ["sha256"] = sha },
+            }, cancellationToken);
+        }
+
+        return new ColdBatch(first.SessionId, first.Position, episodes[^1].Position, episodes.Count, body.Length,
+            [.. episodes.Select(e => e.Type).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)], sha);
+    }
+
+    /// <summary>True when the object in S3 has exactly the bytes that were written (length and SHA-256 of a fresh GET).</summary>
+    public async Task<bool> VerifyObjectAsync(string tenantId, string agentId, ColdBatch batch, CancellationToken cancellationToken)
+    {
+        var key = MemoryKeys.ColdObject(tenantId, agentId, batch.SessionId, batch.First);
+        try
+        {
+            using var response = await s3.GetObjectAsync(Bucket, key, cancellationToken);
+            await using var body = response.ResponseStream;
+            using var copy = new MemoryStream();
+            await body.CopyToAsync(copy, cancellationToken);
+            return copy.Length == batch.Bytes && Convert.ToHexStringLower(SHA256.HashData(copy.GetBuffer().AsSpan(0, (int)copy.Length))) == batch.Sha256;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Makes a verified batch readable. Idempotent: a re-run writes the same item.</summary>
+    public Task PutIndexAsync(string partition, ColdBatch batch, CancellationToken cancellationToken) =>
+        dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = batch.ToItem(partition) }, cancellationToken);
+
+    internal static byte[] Serialize(IReadOnlyList<EpisodeRecord> episodes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            foreach (var episode in episodes)
+            {
+                using (var writer = new Utf8JsonWriter(gzip, s_writerOptions))
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("id", episode.Id);
+                    writer.WriteString("session_id", episode.SessionId);
+                    writer.WriteString("type", episode.Type);
+                    writer.WriteString("timestamp", episode.Timestamp);
+                    writer.WritePropertyName("content");
+                    writer.WriteRawValue(episode.ContentJson, skipInputValidation: true);
+                    writer.WritePropertyName("metadata");
+                    writer.WriteRawValue(episode.MetadataJson, skipInputValidation: true);
+                    writer.WriteEndObject();
+                }
+
+                gzip.WriteByte((byte)'\n');
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    internal static async Task<IReadOnlyList<EpisodeRecord>> DeserializeAsync(Stream body, CancellationToken cancellationToken)
+    {
+        await using var gzip = new GZipStream(body, CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip);
+        var episodes = new List<EpisodeRecord>();
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            episodes.Add(new EpisodeRecord(
+                root.GetProperty("id").GetString()!,
+                root.GetProperty("session_id").GetString()!,
+                root.GetProperty("type").GetString()!,
+                root.GetProperty("content").GetRawText(),
+                root.GetProperty("metadata").GetRawText(),
+                root.GetProperty("timestamp").GetString()!));
+        }
+
+        return episodes;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using HdrHistogram;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Mnemora.Storage;
+using Mnemora.Storage.Memory;
+using Mnemora.Storage.Tenancy;
+
+namespace Mnemora.Benchmarks;
+
+/// <summary>
+/// Working memory through the API (GET and PUT /v1/state) next to the raw DynamoDB GetItem and
+/// PutItem of the same item shape on the same store, interleaved so that machine load hits both
+/// alike; then the time to replay a 1,000-episode session that is entirely in S3.
+/// </summary>
+internal sealed class MemoryBenchmark : IBenchmark
+{
+    private const int Operations = 2_000;
+    private const int WarmUp = 200;
+    private const int ColdEpisodes = 1_000;
+
+    public string Name => "memory";
+
+    public string Description => "State GET/PUT through the API vs raw DynamoDB GetItem/PutItem; replay of a fully cold 1,000-episode session";
+
+    public async Task RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        var (tenantId, client) = await context.CreateTenantAsync("scale", cancellationToken);
+        client.Dispose();
+        // A plain client: the testing host's client logs every request to the console, which would be measured too.
+        using var api = new HttpClient { BaseAddress = context.CreateApiClient().BaseAddress };
+        api.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
+        using var host = await StoreHostAsync(context, cancellationToken);
+        var dynamo = host.Services.GetRequiredService<IAmazonDynamoDB>();
+        var tenants = host.Services.GetRequiredService<TenantStore>();
+        var quotaTenant = $"bench-quota-{Guid.NewGuid():N}";
+        var table = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.MemoryTable;
+
+        var data = new { goal = "book a flight to Lisbon", step = 3, slots = new { from = "BER", to = "LIS", date = "2026-12-01" }, notes = new string('n', 120) };
+        var created = await api.PostAsJsonAsync("/v1/state", new { agent_id = "bench-agent", data }, cancellationToken);
+        created.EnsureSuccessStatusCode();
+        var rawKey = new Dictionary<string, AttributeValue>
+        {
+            ["pk"] = new($"{tenantId}#bench-agent"),
+            ["sk"] = new("STATE#default"),
+        };
+        var rawItem = (await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = rawKey, ConsistentRead = true }, cancellationToken)).Item;
+        var rawPutKey = new Dictionary<string, AttributeValue>(rawItem) { ["pk"] = new($"{tenantId}#bench-raw") };
+
+        var get = await InterleaveAsync(
+            [
+                ("api GET /v1/state/{agent}", async ct =>
+                {
+                    using var response = await api.GetAsync("/v1/state/bench-agent", ct);
+                    response.EnsureSuccessStatusCode();
+                }),
+                ("raw DynamoDB GetItem (consistent)", ct =>
+                    dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = rawKey, ConsistentRead = true }, ct)),
+                ("raw quota count + GetItem (api's work)", async ct =>
+                {
+                    await tenants.TryCountCallAsync(quotaTenant, DateTimeOffset.UtcNow, long.MaxValue, ct);
+                    await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = rawKey, ConsistentRead = true }, ct);
+                }),
+            ],
+            cancellationToken);
+        var (apiGet, rawGet) = (get[0], get[1]);
+
+        var version = 1L;
+        var put = await InterleaveAsync(
+            [
+                ("api PUT /v1/state/{agent}", async ct =>
+                {
+                    using var response = await api.PutAsJsonAsync("/v1/state/bench-agent", new { data, version }, ct);
+                    response.EnsureSuccessStatusCode();
+                    version++;
+                }),
+                ("raw DynamoDB PutItem", ct =>
+                    dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = rawPutKey }, ct)),
+            ],
+            cancellationToken);
+        var (apiPut, rawPut) = (put[0], put[1]);
+
+        foreach (var (apiSeries, rawSeries) in (ReadOnlySpan<(Measurement, Measurement)>)[(apiGet, rawGet), (apiPut, rawPut)])
+        {
+            Console.WriteLine($"{apiSeries.Label + ": p50 / raw p50",-40} {apiSeries.Percentile(50) / rawSeries.Percentile(50),10:F2} x");
+        }
+
+        Console.WriteLine($"{"target: api GET p99 < 10 ms",-40} {(apiGet.Percentile(99) < 10 ? "met" : "MISSED"),10}");
+        Console.WriteLine($"{"target: api GET p50 <= 1.5 x raw",-40} {(apiGet.Percentile(50) <= 1.5 * rawGet.Percentile(50) ? "met" : "MISSED"),10}");
+
+        await Measure.RunAsync("api GET /v1/state, 8 concurrent", async (_, ct) =>
+        {
+            using var response = await api.GetAsync("/v1/state/bench-agent", ct);
+            response.EnsureSuccessStatusCode();
+        }, operations: Operations, concurrency: 8, warmup: 50, cancellationToken: cancellationToken);
+
+        await ColdReplayAsync(api, tenantId, host.Services.GetRequiredService<EpisodeMover>(), cancellationToken);
+    }
+
+    /// <summary>Writes a 1,000-episode session through the API, moves it all to S3 the way the worker does, and times its replay.</summary>
+    private static async Task ColdReplayAsync(HttpClient api, string tenantId, EpisodeMover mover, CancellationToken cancellationToken)
+    {
+        await Parallel.ForAsync(0, ColdEpisodes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            using var response = await api.PostAsJsonAsync("/v1/memory/episodic", new
+            {
+                agent_id = "bench-agent",
+                session_id = "cold-session",
+                type = i % 2 == 0 ? "conversation" : "tool_call",
+                content = i % 2 == 0 ? (object)$"turn {i}: the user asks about flights to Lisbon in December" : new { tool = "search_flights", args = new { to = "LIS", day = i } },
+                metadata = new { turn = i },
+            }, ct);
+            response.EnsureSuccessStatusCode();
+        });
+
+        var moved = await mover.MovePartitionAsync($"{tenantId}#bench-agent", EpisodePosition.FormatTimestamp(DateTimeOffset.UtcNow) + "#~", null, cancellationToken);
+        Console.WriteLine($"{"episodes moved to S3",-40} {moved,10}");
+
+        async Task ReplayAsync(CancellationToken ct)
+        {
+            using var response = await api.GetAsync("/v1/memory/episodic/bench-agent/sessions/cold-session", ct);
+            response.EnsureSuccessStatusCode();
+            using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
+            var count = body.RootElement.GetProperty("data").GetProperty("episodes").GetArrayLength();
+            if (count != ColdEpisodes)
+            {
+                throw new InvalidOperationException($"The cold replay returned {count} episodes, not {ColdEpisodes}.");
+            }
+        }
+
+        await Measure.OnceAsync("api replay, 1,000 cold episodes (first)", ReplayAsync, cancellationToken);
+        await Measure.RunAsync("api replay, 1,000 cold episodes", (_, ct) => ReplayAsync(ct), operations: 30, warmup: 0, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Runs the operations in turn, one call each per round, so that machine load hits them alike; prints each series.</summary>
+    private static async Task<Measurement[]> InterleaveAsync(IReadOnlyList<(string Label, Func<CancellationToken, Task> Operation)> series, CancellationToken cancellationToken)
+    {
+        var histograms = series.Select(_ => new LongHistogram(TimeSpan.TicksPerMinute, 3)).ToArray();
+        var totals = new long[series.Count];
+        for (var i = -WarmUp; i < Operations; i++)
+        {
+            for (var s = 0; s < series.Count; s++)
+            {
+                var begin = Stopwatch.GetTimestamp();
+                await series[s].Operation(cancellationToken);
+                var ticks = Stopwatch.GetElapsedTime(begin).Ticks;
+                if (i >= 0)
+                {
+                    histograms[s].RecordValue(ticks);
+                    totals[s] += ticks;
+                }
+            }
+        }
+
+        var measurements = series.Select((x, s) => new Measurement(x.Label, histograms[s].TotalCount, TimeSpan.FromTicks(totals[s]), histograms[s])).ToArray();
+        foreach (var measurement in measurements)
+        {
+            Console.WriteLine(measurement);
+        }
+
+        return measurements;
+    }
+
+    private static async Task<IHost> StoreHostAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = await context.ConnectionStringAsync("postgres"),
+            ["ConnectionStrings:dynamodb"] = await context.ConnectionStringAsync("dynamodb"),
+            ["ConnectionStrings:s3"] = await context.ConnectionStringAsync("s3"),
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddMnemoraStorage(provision: false);
+        builder.Services.AddMemoryStores();
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return host;
+    }
+}

@@ -1,0 +1,109 @@
+using Mnemora.Api.Tests.Infrastructure;
+using Mnemora.Storage.Memory;
+
+namespace Mnemora.Api.Tests.Memory;
+
+/// <summary>Working memory at the store: versions, concurrency and expiry against the real DynamoDB emulator.</summary>
+public sealed class StateStoreTests(MnemoraApp system)
+{
+    private static string NewTenant() => $"t-{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task CreatesOverwritesUpdatesAndDeletesWithVersions()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var host = await MemoryHost.CreateAsync(system.App);
+        var tenant = NewTenant();
+
+        var created = await host.State.UpsertAsync(tenant, "agent-1", "default", """{"step":1}""", null, ct);
+        Assert.Equal(1, created.Version);
+        Assert.Null(created.ExpiresAt);
+
+        var overwritten = await host.State.UpsertAsync(tenant, "agent-1", "default", """{"step":2}""", null, ct);
+        Assert.Equal(2, overwritten.Version);
+        Assert.Equal(created.CreatedAt, overwritten.CreatedAt);
+
+        var updated = await host.State.UpdateAsync(tenant, "agent-1", "default", """{"step":3}""", 2, null, ct);
+        Assert.Equal(StateUpdateOutcome.Updated, updated.Outcome);
+        Assert.Equal(3, updated.Record!.Version);
+
+        var read = await host.State.GetAsync(tenant, "agent-1", "default", ct);
+        Assert.Equal("""{"step":3}""", read!.DataJson);
+        Assert.Equal(3, read.Version);
+
+        Assert.Equal(StateUpdateOutcome.VersionConflict, (await host.State.UpdateAsync(tenant, "agent-1", "default", "{}", 2, null, ct)).Outcome);
+        Assert.Equal(StateUpdateOutcome.NotFound, (await host.State.UpdateAsync(tenant, "agent-1", "other", "{}", 1, null, ct)).Outcome);
+
+        Assert.True(await host.State.DeleteAsync(tenant, "agent-1", "default", ct));
+        Assert.Null(await host.State.GetAsync(tenant, "agent-1", "default", ct));
+        Assert.False(await host.State.DeleteAsync(tenant, "agent-1", "default", ct));
+        Assert.Equal(1, (await host.State.UpsertAsync(tenant, "agent-1", "default", "{}", null, ct)).Version);
+    }
+
+    [Fact]
+    public async Task OfConcurrentWritersWithTheSameVersionExactlyOneWins()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var host = await MemoryHost.CreateAsync(system.App);
+        var tenant = NewTenant();
+        await host.State.UpsertAsync(tenant, "agent-1", "s1", """{"n":0}""", null, ct);
+
+        var results = await Task.WhenAll(Enumerable.Range(1, 8).Select(i =>
+            host.State.UpdateAsync(tenant, "agent-1", "s1", $$"""{"n":{{i}}}""", 1, null, ct)));
+
+        var winner = Assert.Single(results, r => r.Outcome == StateUpdateOutcome.Updated);
+        Assert.All(results.Where(r => r != winner), r => Assert.Equal(StateUpdateOutcome.VersionConflict, r.Outcome));
+        var stored = await host.State.GetAsync(tenant, "agent-1", "s1", ct);
+        Assert.Equal(2, stored!.Version);
+        Assert.Equal(winner.Record!.DataJson, stored.DataJson);
+    }
+
+    [Fact]
+    public async Task OverwritesRacingOnOneRecordEachGetTheirOwnVersion()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var host = await MemoryHost.CreateAsync(system.App);
+        var tenant = NewTenant();
+
+        var results = await Task.WhenAll(Enumerable.Range(1, 8).Select(i =>
+            host.State.UpsertAsync(tenant, "agent-1", "s1", $$"""{"n":{{i}}}""", null, ct)));
+
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), results.Select(r => r.Version).Order());
+    }
+
+    [Fact]
+    public async Task ExpiredStateIsAbsentBeforeTheStoreRemovesIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var host = await MemoryHost.CreateAsync(system.App);
+        var tenant = NewTenant();
+        await host.State.UpsertAsync(tenant, "agent-1", "short", """{"v":1}""", TimeSpan.FromSeconds(1), ct);
+        await host.State.UpsertAsync(tenant, "agent-1", "long", """{"v":1}""", TimeSpan.FromHours(1), ct);
+        Assert.NotNull(await host.State.GetAsync(tenant, "agent-1", "short", ct));
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5), ct);
+
+        Assert.Null(await host.State.GetAsync(tenant, "agent-1", "short", ct));
+        Assert.Equal(["long"], await host.State.ListSessionsAsync(tenant, "agent-1", ct));
+        Assert.Equal(StateUpdateOutcome.NotFound, (await host.State.UpdateAsync(tenant, "agent-1", "short", "{}", 1, null, ct)).Outcome);
+        var recreated = await host.State.UpsertAsync(tenant, "agent-1", "short", """{"v":2}""", null, ct);
+        Assert.Equal(1, recreated.Version);
+        Assert.Null(recreated.ExpiresAt);
+    }
+
+    [Fact]
+    public async Task SessionsAreListedPerTenantAndAgent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var host = await MemoryHost.CreateAsync(system.App);
+        var (a, b) = (NewTenant(), NewTenant());
+        await host.State.UpsertAsync(a, "agent-1", "s1", "{}", null, ct);
+        await host.State.UpsertAsync(a, "agent-1", "s2", "{}", null, ct);
+        await host.State.UpsertAsync(a, "agent-2", "s3", "{}", null, ct);
+        await host.State.UpsertAsync(b, "agent-1", "s9", "{}", null, ct);
+
+        Assert.Equal(["s1", "s2"], await host.State.ListSessionsAsync(a, "agent-1", ct));
+        Assert.Equal(["s9"], await host.State.ListSessionsAsync(b, "agent-1", ct));
+        Assert.Null(await host.State.GetAsync(b, "agent-1", "s1", ct));
+    }
+}
