@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mnemora.Api.Http;
+using Mnemora.Api.Semantic;
 using Mnemora.Storage;
 using Scalar.AspNetCore;
 
@@ -29,6 +30,7 @@ internal static class ApplicationServices
         }));
 
         builder.AddMnemoraStorage(provision: true);
+        builder.AddSemanticMemory();
         return builder;
     }
 

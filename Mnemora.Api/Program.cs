@@ -16,5 +16,6 @@ app.MapApiReference();
 app.MapHealthApi();
 
 var tenantApi = app.MapTenantApi();
+tenantApi.MapSemanticApi();
 
 app.Run();
