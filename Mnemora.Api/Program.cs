@@ -1,6 +1,7 @@
 using Mnemora.Api;
 using Mnemora.Api.Apis;
 using Mnemora.Api.Http;
+using Mnemora.Api.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,12 +11,15 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseMnemoraHttp();
+app.UseTenancy();
 app.MapDefaultEndpoints();
 app.MapApiReference();
 
 app.MapHealthApi();
+app.MapAdminApi();
 
 var tenantApi = app.MapTenantApi();
 tenantApi.MapSemanticApi();
+tenantApi.MapUsageApi();
 
 app.Run();

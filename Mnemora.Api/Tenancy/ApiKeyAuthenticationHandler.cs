@@ -1,0 +1,48 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Mnemora.Api.Tenancy;
+
+/// <summary>
+/// Authenticates a tenant by its API key: Bearer key → hash → live key → tenant and tier, which
+/// fill the request's <see cref="TenantContext"/>. A value without a key's shape is refused
+/// before any lookup.
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyResolver resolver) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var token = AuthenticationProblems.BearerToken(Request);
+        if (token is null)
+        {
+            return Request.Headers.Authorization.Count == 0 ? AuthenticateResult.NoResult() : AuthenticateResult.Fail("Malformed Authorization header.");
+        }
+
+        if (!ApiKeys.IsWellFormed(token))
+        {
+            return AuthenticateResult.Fail("Not an API key.");
+        }
+
+        var owner = await resolver.ResolveAsync(ApiKeys.Hash(token), Context.RequestAborted);
+        if (owner is null)
+        {
+            return AuthenticateResult.Fail("Unknown or revoked API key.");
+        }
+
+        Context.RequestServices.GetRequiredService<TenantContext>().Set(owner.TenantId, owner.Tier);
+        var identity = new ClaimsIdentity(
+            [new Claim(TenancyAuthentication.TenantClaim, owner.TenantId), new Claim(ClaimTypes.Role, TenancyAuthentication.TenantRole)],
+            Scheme.Name);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) => AuthenticationProblems.ChallengeAsync(Context);
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => AuthenticationProblems.ForbidAsync(Context);
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Mnemora.Api.Http;
+using Mnemora.Storage.Tenancy;
+
+namespace Mnemora.Api.Tenancy;
+
+/// <summary>Marks endpoints whose calls count against the tenant's daily quota.</summary>
+internal sealed class DailyQuotaMetadata
+{
+    public static readonly DailyQuotaMetadata Instance = new();
+}
+
+/// <summary>
+/// Counts each call of a quota endpoint before it is handled (after authentication, before body
+/// binding), refusing it with 429 once the tier's daily limit is reached. The counter is one
+/// conditional update in DynamoDB, so the limit is exact across replicas and concurrent calls.
+/// </summary>
+internal sealed class DailyQuotaMiddleware(RequestDelegate next, TenantStore store, TimeProvider time)
+{
+    private const string Policy = "daily";
+    private static readonly TimeSpan s_window = TimeSpan.FromDays(1);
+
+    public async Task InvokeAsync(HttpContext context, TenantContext tenant)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<DailyQuotaMetadata>() is null || !tenant.IsAuthenticated)
+        {
+            await next(context);
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var limit = TierLimits.For(tenant.Tier).CallsPerDay;
+        var count = await store.TryCountCallAsync(tenant.TenantId, now, limit, context.RequestAborted);
+        var reset = (long)Math.Ceiling((now.UtcDateTime.Date.AddDays(1) - now.UtcDateTime).TotalSeconds);
+        var headers = context.Response.Headers;
+        headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"{Policy}\";q={limit};w={(long)s_window.TotalSeconds}");
+        headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{Policy}\";r={Math.Max(0, limit - count.CallsToday)};t={reset}");
+
+        if (!count.Allowed)
+        {
+            headers.RetryAfter = reset.ToString(CultureInfo.InvariantCulture);
+            await new ApiProblem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited,
+                $"The daily limit of {limit} calls is reached; it resets at 00:00 UTC.").ExecuteAsync(context);
+            return;
+        }
+
+        await next(context);
+    }
+}

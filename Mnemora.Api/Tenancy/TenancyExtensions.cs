@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Authentication;
+using Mnemora.Storage.Usage;
+
+namespace Mnemora.Api.Tenancy;
+
+internal static class TenancyExtensions
+{
+    /// <summary>API-key and operator authentication, the tenant context, the stores of tenants, keys and usage.</summary>
+    public static IHostApplicationBuilder AddTenancy(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TenancyOptions>()
+            .BindConfiguration(TenancyOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddMnemoraTenancyStores();
+        builder.Services.AddScoped<TenantContext>();
+        builder.Services.AddSingleton<ApiKeyResolver>();
+
+        // No default scheme: each route group names the scheme its policy accepts.
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(TenancyAuthentication.ApiKeyScheme, null)
+            .AddScheme<AuthenticationSchemeOptions, OperatorAuthenticationHandler>(TenancyAuthentication.OperatorScheme, null);
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(TenancyAuthentication.TenantPolicy, policy => policy
+                .AddAuthenticationSchemes(TenancyAuthentication.ApiKeyScheme)
+                .RequireRole(TenancyAuthentication.TenantRole))
+            // A tenant key is recognised here too, so that it is refused with 403 rather than 401.
+            .AddPolicy(TenancyAuthentication.OperatorPolicy, policy => policy
+                .AddAuthenticationSchemes(TenancyAuthentication.OperatorScheme, TenancyAuthentication.ApiKeyScheme)
+                .RequireRole(TenancyAuthentication.OperatorRole));
+        return builder;
+    }
+
+    /// <summary>Authentication, authorization, then the daily quota: after the error envelope's middleware, before any endpoint.</summary>
+    public static WebApplication UseTenancy(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<DailyQuotaMiddleware>();
+        return app;
+    }
+
+    /// <summary>Every call of the group needs a tenant key and counts against the tenant's daily quota.</summary>
+    public static RouteGroupBuilder RequireTenant(this RouteGroupBuilder group)
+    {
+        group.RequireAuthorization(TenancyAuthentication.TenantPolicy).WithMetadata(DailyQuotaMetadata.Instance);
+        return group;
+    }
+}
