@@ -4,7 +4,6 @@ using Mnemora.Api.Http;
 using Mnemora.Api.Semantic;
 using Mnemora.Api.Storage.Semantic;
 using Mnemora.Api.Tenancy;
-using Mnemora.Storage;
 
 namespace Mnemora.Api.Apis;
 
@@ -37,15 +36,15 @@ public static class SemanticApi
     public static async Task<Results<ApiCreated<SemanticResponse>, ApiOk<SemanticResponse>, ApiProblem>> StoreMemory(
         StoreSemanticRequest request, TenantContext tenant, SemanticMemoryService semantic, CancellationToken cancellationToken)
     {
-        if (!Identifiers.IsValidId(request.AgentId))
+        if (Validate.Id(request.AgentId, "agent_id") is { } agentProblem)
         {
-            return ApiProblem.Validation("agent_id must be 1–256 letters, digits or - _ . : @.");
+            return agentProblem;
         }
 
         var @namespace = request.Namespace ?? "default";
-        if (!Identifiers.IsValidNamespace(@namespace))
+        if (Validate.Namespace(@namespace) is { } namespaceProblem)
         {
-            return ApiProblem.Validation("namespace must be 1–128 letters, digits or - _ . : @.");
+            return namespaceProblem;
         }
 
         if (ValidateText(request.Content, "content") is { } contentProblem)
@@ -72,14 +71,14 @@ public static class SemanticApi
             return queryProblem;
         }
 
-        if (request.AgentId is not null && !Identifiers.IsValidId(request.AgentId))
+        if (request.AgentId is not null && Validate.Id(request.AgentId, "agent_id") is { } agentProblem)
         {
-            return ApiProblem.Validation("agent_id must be 1–256 letters, digits or - _ . : @.");
+            return agentProblem;
         }
 
-        if (request.Namespace is not null && !Identifiers.IsValidNamespace(request.Namespace))
+        if (request.Namespace is not null && Validate.Namespace(request.Namespace) is { } namespaceProblem)
         {
-            return ApiProblem.Validation("namespace must be 1–128 letters, digits or - _ . : @.");
+            return namespaceProblem;
         }
 
         var topK = request.TopK ?? 10;

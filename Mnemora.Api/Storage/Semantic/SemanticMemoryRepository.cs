@@ -318,8 +318,8 @@ public sealed class SemanticMemoryRepository(TenantDatabase database, IOptions<S
         select.Parameters.AddWithValue("tenant", tenantId);
         batch.BatchCommands.Add(ensure);
         batch.BatchCommands.Add(select);
+        // The reader starts at the first statement that returns rows: the SELECT.
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
             throw new InvalidOperationException("The tenant's totals row is not visible: is the tenant setting missing?");
