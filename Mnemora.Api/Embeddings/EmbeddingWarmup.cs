@@ -8,14 +8,11 @@ namespace Mnemora.Api.Embeddings;
 /// </summary>
 internal sealed partial class EmbeddingWarmup(IEmbeddingGenerator<string, Embedding<float>> generator, ILogger<EmbeddingWarmup> logger) : BackgroundService
 {
-    public bool IsReady { get; private set; }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
             await generator.GenerateAsync(["warm up"], cancellationToken: stoppingToken);
-            IsReady = true;
             LogReady();
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)

@@ -7,6 +7,7 @@ internal static class BenchmarkCatalog
     [
         new HealthBenchmark(),
         new AuthQuotaBenchmark(),
+        new SemanticSearchBenchmark(),
     ];
 }
 

@@ -36,8 +36,6 @@ internal sealed partial class AppRoleProvisioner(
         $$
         """;
 
-    public bool IsReady { get; private set; }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromMilliseconds(250);
@@ -46,7 +44,6 @@ internal sealed partial class AppRoleProvisioner(
             try
             {
                 await EnsureRoleAsync(stoppingToken);
-                IsReady = true;
                 LogReady(SemanticSchema.AppRole);
                 return;
             }
