@@ -20,19 +20,23 @@ public sealed class SemanticMemoryService(
         TenantContext tenant, string agentId, string @namespace, string content, string metadataJson, CancellationToken cancellationToken)
     {
         var limits = TierLimits.For(tenant.Tier);
-        var totals = await usage.GetTotalsAsync(tenant.TenantId, cancellationToken);
+        // The usage read and the embedding do not depend on each other: overlap them.
+        var totalsTask = usage.GetTotalsAsync(tenant.TenantId, cancellationToken);
+        var vectorTask = EmbedAsync(content, cancellationToken);
+        var totals = await totalsTask;
         if (totals.StorageBytes + SemanticMemoryRepository.StoredBytes(content, metadataJson) > limits.StorageBytes)
         {
             throw new ApiException(StatusCodes.Status413PayloadTooLarge, ErrorCodes.StorageLimitExceeded,
                 $"The tenant's plan holds at most {limits.StorageBytes} bytes. Delete memories or upgrade the plan.");
         }
 
-        var vector = await EmbedAsync(content, cancellationToken);
+        var vector = await vectorTask;
         var result = await repository.StoreAsync(
             tenant.TenantId, new NewSemanticMemory(agentId, @namespace, content, metadataJson, vector), new SemanticLimits(limits.Vectors), cancellationToken);
 
-        await usage.RecordAsync(tenant.TenantId, new UsageDelta(Vectors: result.VectorsAdded, EmbeddingsGenerated: 1, PostgresBytes: result.BytesAdded), cancellationToken);
-        await usage.TrackAgentAsync(tenant.TenantId, agentId, sessionId: null, cancellationToken);
+        await Task.WhenAll(
+            usage.RecordAsync(tenant.TenantId, new UsageDelta(Vectors: result.VectorsAdded, EmbeddingsGenerated: 1, PostgresBytes: result.BytesAdded), cancellationToken),
+            usage.TrackAgentAsync(tenant.TenantId, agentId, sessionId: null, cancellationToken));
         return result;
     }
 
@@ -40,9 +44,10 @@ public sealed class SemanticMemoryService(
         TenantContext tenant, string query, string? agentId, string? @namespace, string? metadataFilterJson, int topK, double threshold, CancellationToken cancellationToken)
     {
         var vector = await EmbedAsync(query, cancellationToken);
+        var recorded = usage.RecordAsync(tenant.TenantId, new UsageDelta(EmbeddingsGenerated: 1), cancellationToken);
         var matches = await repository.SearchAsync(
             tenant.TenantId, new SemanticQuery(vector, agentId, @namespace, metadataFilterJson, topK, threshold), cancellationToken);
-        await usage.RecordAsync(tenant.TenantId, new UsageDelta(EmbeddingsGenerated: 1), cancellationToken);
+        await recorded;
         return matches;
     }
 
