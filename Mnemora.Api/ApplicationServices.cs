@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mnemora.Api.Http;
+using Mnemora.Api.Semantic;
 using Mnemora.Api.Tenancy;
 using Mnemora.Storage;
 using Mnemora.Storage.Memory;
@@ -31,6 +32,7 @@ internal static class ApplicationServices
         }));
 
         builder.AddMnemoraStorage(provision: true);
+        builder.AddSemanticMemory();
         builder.AddTenancy();
         builder.Services.AddMemoryStores();
         return builder;

@@ -19,6 +19,7 @@ app.MapHealthApi();
 app.MapAdminApi();
 
 var tenantApi = app.MapTenantApi();
+tenantApi.MapSemanticApi();
 tenantApi.MapUsageApi();
 tenantApi.MapStateApi();
 tenantApi.MapEpisodicApi();

@@ -8,6 +8,7 @@ internal static class BenchmarkCatalog
         new HealthBenchmark(),
         new MemoryBenchmark(),
         new AuthQuotaBenchmark(),
+        new SemanticSearchBenchmark(),
     ];
 }
 

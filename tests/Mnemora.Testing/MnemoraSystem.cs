@@ -13,6 +13,9 @@ public static class MnemoraSystem
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
+    /// <summary>The password of <c>mnemora_app</c>, the role the API's tenant queries use (tests log in as it to prove row-level security).</summary>
+    public const string PostgresAppPassword = "TestPostgresAppPassword1";
+
     /// <summary>Resources that must be healthy before a test or benchmark may use the system.</summary>
     public static readonly IReadOnlyList<string> Resources = ["postgres", "dynamodb", "s3", "api", "tiering", "dashboard"];
 
@@ -28,6 +31,7 @@ public static class MnemoraSystem
             $"--Parameters:operator-key={operatorKey}",
             "--Parameters:dashboard-password=test-dashboard-password",
             "--Parameters:postgres-password=TestPostgresPassword1",
+            $"--Parameters:postgres-app-password={PostgresAppPassword}",
             .. extraArgs,
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Mnemora_AppHost>(

@@ -1,0 +1,65 @@
+using System.ComponentModel.DataAnnotations;
+using Mnemora.Api.Storage.Semantic;
+
+namespace Mnemora.Api.Embeddings;
+
+/// <summary>Which model turns text into vectors; bound from <c>Mnemora:Embeddings</c>.</summary>
+public sealed class EmbeddingOptions : IValidatableObject
+{
+    public const string SectionName = "Mnemora:Embeddings";
+
+    /// <summary><c>local</c> (all-MiniLM-L6-v2, in process, no network) or <c>openai</c> (any OpenAI-compatible endpoint).</summary>
+    public EmbeddingProvider Provider { get; set; } = EmbeddingProvider.Local;
+
+    /// <summary>The OpenAI-compatible endpoint (e.g. <c>http://127.0.0.1:11434/v1</c>); the OpenAI service when unset.</summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>The provider's model name, e.g. <c>text-embedding-3-small</c>.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>The provider's API key; keep it in user secrets or the environment, never in appsettings.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Vector size; must equal the <c>semantic_memory.embedding</c> column.</summary>
+    [Range(1, 16_000)]
+    public int Dimensions { get; set; } = SemanticSchema.Dimensions;
+
+    /// <summary>How many embedding batches run at once: CPU work for the local model, so a burst leaves cores for other requests.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrency { get; set; } = Math.Max(1, Environment.ProcessorCount - 1);
+
+    /// <summary>Texts waiting at the same moment are embedded together, up to this many per call.</summary>
+    [Range(1, 512)]
+    public int MaxBatchSize { get; set; } = 32;
+
+    /// <summary>Texts are cut to this many characters before embedding; the local model reads at most 256 tokens anyway.</summary>
+    [Range(64, 1_000_000)]
+    public int MaxInputCharacters { get; set; } = 4096;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Dimensions != SemanticSchema.Dimensions)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:Dimensions is {Dimensions}, but semantic_memory.embedding holds {SemanticSchema.Dimensions} dimensions.",
+                [nameof(Dimensions)]);
+        }
+
+        if (Provider == EmbeddingProvider.OpenAI && string.IsNullOrWhiteSpace(Model))
+        {
+            yield return new ValidationResult($"{SectionName}:Model is required when {SectionName}:Provider is openai.", [nameof(Model)]);
+        }
+
+        if (Provider == EmbeddingProvider.OpenAI && Endpoint is null && string.IsNullOrWhiteSpace(ApiKey))
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:ApiKey is required when {SectionName}:Provider is openai and no {SectionName}:Endpoint is set.", [nameof(ApiKey)]);
+        }
+    }
+}
+
+public enum EmbeddingProvider
+{
+    Local,
+    OpenAI,
+}
