@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Mnemora.Storage.Aws;
 using Mnemora.Storage.Postgres;
 using Mnemora.Storage.Provisioning;
+using Mnemora.Storage.Usage;
 
 namespace Mnemora.Storage;
 
@@ -24,6 +25,7 @@ public static class StorageExtensions
         builder.AddMnemoraPostgres(PostgresConnection);
         builder.AddMnemoraDynamoDb(DynamoDbConnection);
         builder.AddMnemoraS3(S3Connection);
+        builder.Services.AddMnemoraTenancyStores();
 
         if (provision)
         {

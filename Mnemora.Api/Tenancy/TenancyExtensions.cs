@@ -1,11 +1,12 @@
+using System.Text;
 using Microsoft.AspNetCore.Authentication;
-using Mnemora.Storage.Usage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Mnemora.Api.Tenancy;
 
 internal static class TenancyExtensions
 {
-    /// <summary>API-key and operator authentication, the tenant context, the stores of tenants, keys and usage.</summary>
+    /// <summary>API-key and operator authentication and the tenant context (the tenants' stores come with AddMnemoraStorage).</summary>
     public static IHostApplicationBuilder AddTenancy(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<TenancyOptions>()
@@ -13,7 +14,11 @@ internal static class TenancyExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddMnemoraTenancyStores();
+        // Any bytes in Authorization decode (as Latin-1), so a garbled key reaches the handler and gets
+        // the contract's 401 instead of Kestrel's bare 400; other headers keep the default decoding.
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.RequestHeaderEncodingSelector =
+            name => string.Equals(name, "Authorization", StringComparison.OrdinalIgnoreCase) ? Encoding.Latin1 : null);
+
         builder.Services.AddScoped<TenantContext>();
         builder.Services.AddSingleton<ApiKeyResolver>();
 

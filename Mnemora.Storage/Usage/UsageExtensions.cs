@@ -6,7 +6,7 @@ namespace Mnemora.Storage.Usage;
 
 public static class UsageExtensions
 {
-    /// <summary>The tenants table's stores: <see cref="TenantStore"/> and the <see cref="IUsageMeter"/> every feature records into.</summary>
+    /// <summary>The tenants table's stores (part of AddMnemoraStorage): <see cref="TenantStore"/> and the <see cref="IUsageMeter"/> every feature records into.</summary>
     public static IServiceCollection AddMnemoraTenancyStores(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);

@@ -6,6 +6,7 @@ internal static class BenchmarkCatalog
     public static IReadOnlyList<IBenchmark> All { get; } =
     [
         new HealthBenchmark(),
+        new AuthQuotaBenchmark(),
     ];
 }
 

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Mnemora.Api.Tests.Infrastructure;
+
+namespace Mnemora.Api.Tests.Tenancy;
+
+public sealed class QuotaTests(MnemoraApp system)
+{
+    [Fact]
+    public async Task SixtyConcurrentClientsGetExactlyTheCallsLeftAndTheRestAreRefused()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var tenant = await system.CreateTenantAsync("free", cancellationToken);
+        using var table = await TenantsTable.OpenAsync(system);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMinutes(3));
+        var latestReset = SecondsToMidnight();
+        var successes = 0;
+        var refusals = new ConcurrentBag<HttpResponseMessage>();
+
+        // 60 clients, each calling until it is refused: 500 calls left on a fresh free tenant.
+        await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var response = await tenant.Client.GetAsync("/v1/usage", deadline.Token);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    refusals.Add(response);
+                    return;
+                }
+
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                response.Dispose();
+                Interlocked.Increment(ref successes);
+            }
+        }, deadline.Token)));
+
+        Assert.Equal(500, successes);
+        Assert.Equal(60, refusals.Count);
+        var earliestReset = SecondsToMidnight();
+        foreach (var refusal in refusals)
+        {
+            var retryAfter = long.Parse(refusal.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture);
+            Assert.InRange(retryAfter, Math.Floor(earliestReset), Math.Ceiling(latestReset) + 1);
+            Assert.Equal("\"daily\";q=500;w=86400", refusal.Headers.GetValues("RateLimit-Policy").Single());
+            Assert.StartsWith("\"daily\";r=0;t=", refusal.Headers.GetValues("RateLimit").Single(), StringComparison.Ordinal);
+            await Envelope.ReadErrorAsync(refusal, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+            refusal.Dispose();
+        }
+
+        Assert.Equal(500, await table.CallsTodayAsync(tenant.TenantId, cancellationToken));
+        using var admin = system.CreateOperatorClient();
+        var details = await Envelope.ReadDataAsync(await admin.GetAsync($"/admin/v1/tenants/{tenant.TenantId}", cancellationToken), HttpStatusCode.OK);
+        Assert.Equal(500, details.GetProperty("usage").GetProperty("api_calls_today").GetInt64());
+        Assert.Equal(500, details.GetProperty("usage").GetProperty("api_calls_month").GetInt64());
+    }
+
+    private static double SecondsToMidnight() => (DateTime.UtcNow.Date.AddDays(1) - DateTime.UtcNow).TotalSeconds;
+
+    [Fact]
+    public async Task EveryCallReportsWhatIsLeftAndATierChangeMovesTheLimit()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var tenant = await system.CreateTenantAsync("free", cancellationToken);
+        using var admin = system.CreateOperatorClient();
+
+        var first = await tenant.Client.GetAsync("/v1/usage", cancellationToken);
+        Assert.Equal("\"daily\";q=500;w=86400", first.Headers.GetValues("RateLimit-Policy").Single());
+        Assert.StartsWith("\"daily\";r=499;t=", first.Headers.GetValues("RateLimit").Single(), StringComparison.Ordinal);
+
+        var patched = await Envelope.ReadDataAsync(await admin.PatchAsJsonAsync($"/admin/v1/tenants/{tenant.TenantId}", new { tier = "pro" }, cancellationToken), HttpStatusCode.OK);
+        Assert.Equal("pro", patched.GetProperty("tier").GetString());
+
+        // The key's cached tier expires within seconds.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        long limit;
+        do
+        {
+            await Task.Delay(200, cancellationToken);
+            limit = (await Envelope.ReadDataAsync(await tenant.Client.GetAsync("/v1/usage", cancellationToken), HttpStatusCode.OK)).GetProperty("daily_limit").GetInt64();
+        }
+        while (limit != 25_000 && started.Elapsed < TimeSpan.FromSeconds(10));
+
+        Assert.Equal(25_000, limit);
+    }
+}
