@@ -321,13 +321,19 @@ public sealed class MnemoraClient
 
     // ---- Wire helpers ----
 
-    /// <summary>A relative path of escaped segments: an id with <c>/</c> stays one segment (and the server refuses it).</summary>
+    /// <summary>A relative path of escaped segments: an id with <c>/</c> stays one segment (and the server refuses it); <c>.</c> and <c>..</c> are refused here.</summary>
     internal static string Path(string root, params ReadOnlySpan<string> segments)
     {
         var path = new StringBuilder(root);
         foreach (var segment in segments)
         {
             ArgumentNullException.ThrowIfNull(segment);
+            if (segment is "." or "..")
+            {
+                // Every HTTP stack removes such dot-segments from a path, so the request would reach another route.
+                throw new ArgumentException($"'{segment}' is not a valid identifier: the API refuses '.' and '..', and a URL path cannot carry them.", nameof(segments));
+            }
+
             path.Append('/').Append(Uri.EscapeDataString(segment));
         }
 

@@ -4,14 +4,17 @@ using Microsoft.Extensions.AI;
 namespace Mnemora.Samples.SupportAgent;
 
 /// <summary>
-/// The offline default model: answers with the line of the given knowledge that shares the most
-/// words with the question, or says it does not know. Deterministic, no network. Replace it with
+/// The offline default model: answers a question with the line of the given knowledge that shares
+/// the most words with it, or says it does not know; acknowledges a statement. Deterministic, no network. Replace it with
 /// any <see cref="IChatClient"/> (OpenAI, Azure OpenAI, Ollama, …) through dependency injection.
 /// </summary>
 public sealed class ExtractiveChatClient : IChatClient
 {
     /// <summary>What the model says when the knowledge holds nothing on the question.</summary>
     public const string NoAnswer = "I don't have that on file yet; a colleague will follow up on this ticket.";
+
+    /// <summary>What the model says to a statement rather than a question.</summary>
+    public const string Acknowledgement = "Thank you, I have noted that for your account.";
 
     private static readonly HashSet<string> s_stopWords = new(StringComparer.Ordinal)
     {
@@ -29,6 +32,11 @@ public sealed class ExtractiveChatClient : IChatClient
             .SelectMany(m => m.Text.Split('\n'))
             .Where(line => line.StartsWith("- ", StringComparison.Ordinal))
             .Select(line => line[2..].Trim());
+
+        if (!question.TrimEnd().EndsWith('?'))
+        {
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, Acknowledgement)) { ModelId = "extractive-offline" });
+        }
 
         var asked = Words(question);
         var best = knowledge
