@@ -54,7 +54,7 @@ public static class SupportAgentDemo
             builder.Services.AddMnemoraOperatorClient();
         }
 
-        builder.Services.AddChatClient(chatClient ?? new ExtractiveChatClient());
+        builder.Services.AddSingleton<IChatClient>(chatClient ?? new ExtractiveChatClient());
         builder.Services.AddSingleton<SupportAgent>();
 
         using var host = builder.Build();
