@@ -368,7 +368,7 @@ public sealed class MnemoraClient
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown episode type."),
     };
 
-    private static int? TtlHours(TimeSpan? timeToLive)
+    internal static int? TtlHours(TimeSpan? timeToLive)
     {
         if (timeToLive is not { } ttl)
         {

@@ -89,8 +89,13 @@ public sealed record MemoryWrite
     /// <summary>For an episode or a semantic memory: its metadata.</summary>
     public JsonObject? Metadata { get; init; }
 
-    /// <summary>For state: its time to live in whole hours (1–8760).</summary>
-    public int? TtlHours { get; init; }
+    /// <summary>For state: its time to live, in whole hours from 1 hour to 365 days; null: forever.</summary>
+    [JsonIgnore]
+    public TimeSpan? TimeToLive { get; init; }
+
+    [JsonInclude]
+    [JsonPropertyName("ttl_hours")]
+    internal int? TtlHours => MnemoraClient.TtlHours(TimeToLive);
 
     /// <summary>The kind of memory the server will write, by the contract's rule.</summary>
     [JsonIgnore]

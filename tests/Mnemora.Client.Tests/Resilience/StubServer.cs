@@ -17,7 +17,7 @@ internal sealed class StubServer : HttpMessageHandler
     public StubServer(Func<HttpResponseMessage>? fallback = null) =>
         _fallback = fallback ?? (() => throw new InvalidOperationException("The stub's script is over."));
 
-    public List<(TimeSpan At, HttpMethod Method, string Path, string? Body)> Requests { get; } = [];
+    public List<(TimeSpan At, HttpMethod Method, string Path, string Query, string? Body)> Requests { get; } = [];
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
@@ -32,7 +32,7 @@ internal sealed class StubServer : HttpMessageHandler
         var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
         lock (Requests)
         {
-            Requests.Add((_clock.Elapsed, request.Method, request.RequestUri!.AbsolutePath, body));
+            Requests.Add((_clock.Elapsed, request.Method, request.RequestUri!.AbsolutePath, request.RequestUri.Query, body));
         }
 
         var response = _script.TryDequeue(out var next) ? next() : _fallback();
@@ -50,6 +50,12 @@ internal sealed class StubServer : HttpMessageHandler
         response.Headers.RetryAfter = retryAfter;
         return response;
     }
+
+    /// <summary>A success envelope around <paramref name="data"/> (JSON text).</summary>
+    public static HttpResponseMessage Data(HttpStatusCode status, string data) => new(status)
+    {
+        Content = new StringContent("{\"data\":" + data + ",\"meta\":{\"request_id\":\"req-ok\",\"latency_ms\":1}}", Encoding.UTF8, "application/json"),
+    };
 
     public static HttpResponseMessage Usage() => new(HttpStatusCode.OK)
     {
