@@ -1,0 +1,37 @@
+using System.Net.Http.Headers;
+
+namespace Mnemora.Client.Tests.Infrastructure;
+
+/// <summary>
+/// Whether the running server has a route yet (areas land on main one by one): a request with an
+/// invalid identifier is a 400 where the route exists and a 404/405 where it does not.
+/// </summary>
+public static class Routes
+{
+    public const string StateProbe = "GET v1/state/bad%20id";
+    public const string SemanticProbe = "GET v1/memory/semantic/not-a-uuid";
+    public const string EpisodicProbe = "GET v1/memory/episodic/bad%20id";
+    public const string SummarizeProbe = "POST v1/memory/episodic/bad%20id/summarize";
+    public const string AgentMemoryProbe = "GET v1/memory/bad%20id";
+    public const string PurgeProbe = "DELETE v1/memory/bad%20id";
+    public const string UnifiedStoreProbe = "POST v1/memory";
+    public const string SearchAllProbe = "POST v1/memory/search";
+
+    /// <summary>Skips the calling test (xunit's dynamic skip) when the server lacks the probed route.</summary>
+    public static async Task RequireAsync(this MnemoraApp system, string probe, CancellationToken cancellationToken)
+    {
+        var tenant = await system.CreateTenantAsync(TenantTier.Pro, cancellationToken);
+        var (method, path) = (probe.Split(' ')[0], probe.Split(' ')[1]);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiKey);
+        if (method == "POST")
+        {
+            request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        }
+
+        using var response = await system.Services.GetHttpClient("Mnemora").SendAsync(request, cancellationToken);
+        Assert.SkipWhen(
+            response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed,
+            $"Waiting: {method} /{path.Split('/')[0]}/{path.Split('/')[1]}/… is not yet on main (the route answers {(int)response.StatusCode}).");
+    }
+}

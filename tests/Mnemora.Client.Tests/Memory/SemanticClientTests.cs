@@ -1,0 +1,83 @@
+using Mnemora.Client.Tests.Infrastructure;
+
+namespace Mnemora.Client.Tests.Memory;
+
+public sealed class SemanticClientTests(MnemoraApp system) : IAsyncLifetime
+{
+    private const string Agent = "support-agent";
+
+    public ValueTask InitializeAsync() => new(system.RequireAsync(Routes.SemanticProbe, TestContext.Current.CancellationToken));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task AMemoryIsStoredReadFoundByMeaningAndDeleted()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var client = (await system.CreateTenantAsync(cancellationToken: cancellationToken)).Client;
+
+        var stored = await client.StoreMemoryAsync(Agent, "To reset your password, open Settings and choose 'Reset password'.", "help", new JsonObject { ["topic"] = "account" }, cancellationToken);
+        await client.StoreMemoryAsync(Agent, "The office coffee machine is on the third floor.", "help", new JsonObject { ["topic"] = "office" }, cancellationToken);
+        Assert.False(stored.Deduplicated);
+        Assert.Equal("help", stored.Namespace);
+        Assert.Null(stored.SimilarityScore);
+
+        var read = await client.GetMemoryAsync(stored.Id, cancellationToken);
+        Assert.Equal(stored.Content, read.Content);
+        Assert.Equal("account", read.Metadata["topic"]!.GetValue<string>());
+
+        var found = await client.SearchMemoryAsync("how do I change my password", agentId: Agent, @namespace: "help", topK: 1, cancellationToken: cancellationToken);
+        var best = Assert.Single(found);
+        Assert.Equal(stored.Id, best.Id);
+        Assert.InRange(best.SimilarityScore!.Value, 0.3, 1.0);
+
+        var filtered = await client.SearchMemoryAsync("how do I change my password", metadataFilter: new JsonObject { ["topic"] = "office" }, cancellationToken: cancellationToken);
+        Assert.DoesNotContain(filtered, m => m.Id == stored.Id);
+
+        await client.DeleteMemoryAsync(stored.Id, cancellationToken);
+        await Assert.ThrowsAsync<NotFoundException>(() => client.GetMemoryAsync(stored.Id, cancellationToken));
+        await Assert.ThrowsAsync<NotFoundException>(() => client.DeleteMemoryAsync(stored.Id, cancellationToken));
+        Assert.DoesNotContain(await client.SearchMemoryAsync("reset password", cancellationToken: cancellationToken), m => m.Id == stored.Id);
+    }
+
+    [Fact]
+    public async Task ANearDuplicateIsMergedIntoTheExistingMemory()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var client = (await system.CreateTenantAsync(cancellationToken: cancellationToken)).Client;
+
+        var first = await client.StoreMemoryAsync(Agent, "Refunds are processed within five business days.", metadata: new JsonObject { ["a"] = 1 }, cancellationToken: cancellationToken);
+        var again = await client.StoreMemoryAsync(Agent, "Refunds are processed within five business days.", metadata: new JsonObject { ["b"] = 2 }, cancellationToken: cancellationToken);
+
+        Assert.True(again.Deduplicated);
+        Assert.Equal(first.Id, again.Id);
+        Assert.Equal(1, again.Metadata["a"]!.GetValue<int>());
+        Assert.Equal(2, again.Metadata["b"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task AnotherTenantsMemoryIsNeitherReadableNorFound()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var owner = (await system.CreateTenantAsync(cancellationToken: cancellationToken)).Client;
+        var other = (await system.CreateTenantAsync(cancellationToken: cancellationToken)).Client;
+        var secret = await owner.StoreMemoryAsync(Agent, "The launch code word for project Nightjar is 'amber falcon'.", cancellationToken: cancellationToken);
+
+        await Assert.ThrowsAsync<NotFoundException>(() => other.GetMemoryAsync(secret.Id, cancellationToken));
+        await Assert.ThrowsAsync<NotFoundException>(() => other.DeleteMemoryAsync(secret.Id, cancellationToken));
+        Assert.Empty(await other.SearchMemoryAsync("project Nightjar launch code word", threshold: 0, cancellationToken: cancellationToken));
+        Assert.Contains(await owner.SearchMemoryAsync("project Nightjar launch code word", cancellationToken: cancellationToken), m => m.Id == secret.Id);
+    }
+
+    [Fact]
+    public async Task EmptyContentAndOutOfRangeSearchesAreValidationErrors()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var client = (await system.CreateTenantAsync(cancellationToken: cancellationToken)).Client;
+
+        await Assert.ThrowsAsync<ValidationException>(() => client.StoreMemoryAsync(Agent, "  ", cancellationToken: cancellationToken));
+        await Assert.ThrowsAsync<ValidationException>(() => client.SearchMemoryAsync("q", topK: 0, cancellationToken: cancellationToken));
+        await Assert.ThrowsAsync<ValidationException>(() => client.SearchMemoryAsync("q", threshold: 1.5, cancellationToken: cancellationToken));
+        await Assert.ThrowsAsync<ValidationException>(() => client.StoreMemoryAsync("bad/agent", "text", cancellationToken: cancellationToken));
+    }
+}
