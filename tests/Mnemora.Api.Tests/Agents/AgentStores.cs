@@ -89,13 +89,22 @@ internal sealed class AgentStores : IAsyncDisposable
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
-    /// <summary>Removes an agent's registry entry, as a crash between a write and its registration would leave it.</summary>
-    public Task UnregisterAsync(string tenantId, string agentId, CancellationToken cancellationToken) =>
-        Memory.Dynamo.DeleteItemAsync(new DeleteItemRequest
+    /// <summary>Removes an agent's registry entry and its count, as a crash between a write and its registration would leave them.</summary>
+    public async Task UnregisterAsync(string tenantId, string agentId, CancellationToken cancellationToken)
+    {
+        await Memory.Dynamo.DeleteItemAsync(new DeleteItemRequest
         {
             TableName = Memory.Options.TenantsTable,
             Key = new() { ["pk"] = new AttributeValue($"TENANT#{tenantId}"), ["sk"] = new AttributeValue($"AGENT#{agentId}") },
         }, cancellationToken);
+        await Memory.Dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = Memory.Options.TenantsTable,
+            Key = new() { ["pk"] = new AttributeValue($"TENANT#{tenantId}"), ["sk"] = new AttributeValue("USAGE#TOTALS") },
+            UpdateExpression = "ADD agents :minus",
+            ExpressionAttributeValues = new() { [":minus"] = new AttributeValue { N = "-1" } },
+        }, cancellationToken);
+    }
 
     private async Task<List<Dictionary<string, AttributeValue>>> ItemsAsync(string table, string pk, string skPrefix, CancellationToken cancellationToken)
     {
