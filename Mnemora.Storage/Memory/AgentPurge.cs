@@ -49,9 +49,11 @@ public sealed class AgentPurge(
         {
             // Renewed every pass, so the marker stays live however long the purge takes.
             await markers.MarkAsync(partition, cancellationToken);
-            var found = await PurgePartitionAsync(tenantId, partition, tally, cancellationToken);
-            found += await PurgeObjectsAsync(prefix, tally, cancellationToken);
-            if (found == 0)
+            // Both stores at once: each is read after the marker exists, which is all the race argument needs.
+            var found = await Task.WhenAll(
+                PurgePartitionAsync(tenantId, partition, tally, cancellationToken),
+                PurgeObjectsAsync(prefix, tally, cancellationToken));
+            if (found.Sum() == 0)
             {
                 break;
             }
