@@ -53,4 +53,8 @@ internal static class TenancyExtensions
         group.RequireAuthorization(TenancyAuthentication.TenantPolicy).WithMetadata(DailyQuotaMetadata.Instance);
         return group;
     }
+
+    /// <summary>A small read without side effects: it runs while its call is counted (see <see cref="QuotaCountedAlongsideMetadata"/>).</summary>
+    public static RouteHandlerBuilder CountQuotaAlongside(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithMetadata(QuotaCountedAlongsideMetadata.Instance);
 }

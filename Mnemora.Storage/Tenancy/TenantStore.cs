@@ -258,7 +258,8 @@ public sealed class TenantStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
     /// <summary>
     /// Counts one call against the day's limit, atomically: the conditional ADD succeeds only while
     /// the count is below the limit, so N concurrent calls with N left all pass and no more. A refused
-    /// call is not counted. The month's count follows an accepted call.
+    /// call is not counted. This is the only write a call costs: the month's count is the sum of its
+    /// day items, added up when read (<see cref="GetCallsAsync"/>).
     /// </summary>
     public async Task<CallCount> TryCountCallAsync(string tenantId, DateTimeOffset now, long dailyLimit, CancellationToken cancellationToken)
     {
@@ -285,13 +286,6 @@ public sealed class TenantStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
             return new CallCount(false, dailyLimit);
         }
 
-        await dynamo.UpdateItemAsync(new UpdateItemRequest
-        {
-            TableName = Table,
-            Key = Key(pk, TenantItems.MonthSk(now)),
-            UpdateExpression = "ADD calls :one",
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [":one"] = s_one },
-        }, cancellationToken);
         return new CallCount(true, Long(day.Attributes, A.Calls));
     }
 
@@ -299,9 +293,19 @@ public sealed class TenantStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
     public async Task<CallTotals> GetCallsAsync(string tenantId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var pk = TenantItems.TenantPk(tenantId);
-        var day = GetAsync(pk, TenantItems.DaySk(now), cancellationToken);
-        var month = GetAsync(pk, TenantItems.MonthSk(now), cancellationToken);
-        return new CallTotals(Long(await day, A.Calls), Long(await month, A.Calls));
+        var today = TenantItems.DaySk(now);
+        long day = 0, month = 0;
+        await foreach (var item in QueryAsync(pk, TenantItems.MonthDaysSkPrefix(now), cancellationToken))
+        {
+            var calls = Long(item, A.Calls);
+            month += calls;
+            if (string.Equals(RequiredString(item, Aws.DynamoTables.SortKey), today, StringComparison.Ordinal))
+            {
+                day = calls;
+            }
+        }
+
+        return new CallTotals(day, month);
     }
 
     /// <summary>Today's calls of each tenant, in one batched read.</summary>

@@ -56,6 +56,47 @@ public sealed class QuotaTests(MnemoraApp system)
         Assert.Equal(500, details.GetProperty("usage").GetProperty("api_calls_month").GetInt64());
     }
 
+    [Fact]
+    public async Task AReadCountedAlongsideIsAsExactAndARefusedOneRevealsNothing()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var tenant = await system.CreateTenantAsync("free", cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMinutes(3));
+        using var written = await tenant.Client.PostAsJsonAsync("/v1/state", new { agent_id = "reader", data = new { secret = "kept-in-state" } }, deadline.Token);
+        Assert.Equal(HttpStatusCode.Created, written.StatusCode);
+        var successes = 0;
+        var refusals = new ConcurrentBag<string>();
+
+        // GET /v1/state runs while its call is counted; 499 calls are left after the write.
+        await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                using var response = await tenant.Client.GetAsync("/v1/state/reader", deadline.Token);
+                var body = await response.Content.ReadAsStringAsync(deadline.Token);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    Assert.True(response.Headers.Contains("Retry-After"));
+                    refusals.Add(body);
+                    return;
+                }
+
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Contains("kept-in-state", body, StringComparison.Ordinal);
+                Interlocked.Increment(ref successes);
+            }
+        }, deadline.Token)));
+
+        Assert.Equal(499, successes);
+        Assert.Equal(60, refusals.Count);
+        Assert.All(refusals, body =>
+        {
+            Assert.DoesNotContain("kept-in-state", body, StringComparison.Ordinal);
+            Assert.Contains("\"RATE_LIMITED\"", body, StringComparison.Ordinal);
+        });
+    }
+
     private static double SecondsToMidnight() => (DateTime.UtcNow.Date.AddDays(1) - DateTime.UtcNow).TotalSeconds;
 
     [Fact]
