@@ -18,8 +18,8 @@ public static class StateApi
     {
         var state = tenantApi.MapGroup("/state").WithTags("State");
         state.MapPost("", CreateState).WithName("CreateState").WithSummary("Creates or overwrites a session's state (version 1 when new, previous + 1 otherwise).");
-        state.MapGet("/{agentId}", GetState).CountQuotaAlongside().WithName("GetState").WithSummary("Reads a session's state; absent once past expires_at.");
-        state.MapGet("/{agentId}/sessions", ListSessions).CountQuotaAlongside().WithName("ListStateSessions").WithSummary("Lists the agent's sessions that have state.");
+        state.MapGet("/{agentId}", GetState).WithName("GetState").WithSummary("Reads a session's state; absent once past expires_at.");
+        state.MapGet("/{agentId}/sessions", ListSessions).WithName("ListStateSessions").WithSummary("Lists the agent's sessions that have state.");
         state.MapPut("/{agentId}", UpdateState).WithName("UpdateState").WithSummary("Replaces a session's state if 'version' is still current (409 otherwise).");
         state.MapDelete("/{agentId}/{sessionId}", DeleteState).WithName("DeleteState").WithSummary("Deletes a session's state.");
         return tenantApi;

@@ -21,6 +21,8 @@ internal static class TenancyExtensions
 
         builder.Services.AddScoped<TenantContext>();
         builder.Services.AddSingleton<ApiKeyResolver>();
+        builder.Services.AddSingleton<CallLeases>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CallLeases>());
 
         // No default scheme: each route group names the scheme its policy accepts.
         builder.Services.AddAuthentication()
@@ -53,8 +55,4 @@ internal static class TenancyExtensions
         group.RequireAuthorization(TenancyAuthentication.TenantPolicy).WithMetadata(DailyQuotaMetadata.Instance);
         return group;
     }
-
-    /// <summary>A small read without side effects: it runs while its call is counted (see <see cref="QuotaCountedAlongsideMetadata"/>).</summary>
-    public static RouteHandlerBuilder CountQuotaAlongside(this RouteHandlerBuilder endpoint) =>
-        endpoint.WithMetadata(QuotaCountedAlongsideMetadata.Instance);
 }

@@ -57,7 +57,7 @@ public sealed class QuotaTests(MnemoraApp system)
     }
 
     [Fact]
-    public async Task AReadCountedAlongsideIsAsExactAndARefusedOneRevealsNothing()
+    public async Task ConcurrentStateReadsGetExactlyTheCallsLeftAndARefusalRevealsNothing()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var tenant = await system.CreateTenantAsync("free", cancellationToken);
@@ -68,7 +68,7 @@ public sealed class QuotaTests(MnemoraApp system)
         var successes = 0;
         var refusals = new ConcurrentBag<string>();
 
-        // GET /v1/state runs while its call is counted; 499 calls are left after the write.
+        // 499 calls are left after the write, taken from leases that shrink to one call near the limit.
         await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => Task.Run(async () =>
         {
             while (true)
@@ -95,6 +95,29 @@ public sealed class QuotaTests(MnemoraApp system)
             Assert.DoesNotContain("kept-in-state", body, StringComparison.Ordinal);
             Assert.Contains("\"RATE_LIMITED\"", body, StringComparison.Ordinal);
         });
+    }
+
+    [Fact]
+    public async Task CallsLeasedButNotMadeAreGivenBackOnceTheTenantIsIdle()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var tenant = await system.CreateTenantAsync("pro", cancellationToken);
+        using var table = await TenantsTable.OpenAsync(system);
+        for (var call = 0; call < 5; call++)
+        {
+            using var response = await tenant.Client.GetAsync("/v1/usage", cancellationToken);
+            Assert.Equal(call + 1, (await Envelope.ReadDataAsync(response, HttpStatusCode.OK)).GetProperty("api_calls_today").GetInt64());
+        }
+
+        // A pro tenant's lease is 50 calls; the store counts them until the unused ones are given back.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        long stored;
+        while ((stored = await table.CallsTodayAsync(tenant.TenantId, cancellationToken)) != 5 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250, cancellationToken);
+        }
+
+        Assert.Equal(5, stored);
     }
 
     private static double SecondsToMidnight() => (DateTime.UtcNow.Date.AddDays(1) - DateTime.UtcNow).TotalSeconds;
