@@ -73,6 +73,7 @@ public static class AgentAdminApi
         [FromQuery] string? days,
         TenantStore tenants,
         CallHistory history,
+        CallLeases leases,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -87,9 +88,13 @@ public static class AgentAdminApi
             return TenantNotFound(tenantId);
         }
 
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var now = time.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
         var calls = await history.GetDailyCallsAsync(tenantId, today.AddDays(1 - count), today, cancellationToken);
-        return ApiResults.Ok(new DailyUsageResponse([.. calls.Select(d => new DailyCallsResponse(d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Calls))]));
+        // Today's counter runs ahead by this replica's unused lease, as /v1/usage allows for too.
+        var leased = leases.Unused(tenantId, now);
+        return ApiResults.Ok(new DailyUsageResponse([.. calls.Select(d => new DailyCallsResponse(
+            d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Date == today ? Math.Max(0, d.Calls - leased) : d.Calls))]));
     }
 
     private static ApiProblem TenantNotFound(string tenantId) => ApiProblem.NotFound($"No tenant '{tenantId}'.");
