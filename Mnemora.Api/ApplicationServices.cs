@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Mnemora.Api.Agents;
 using Mnemora.Api.Http;
 using Mnemora.Api.Semantic;
 using Mnemora.Api.Tenancy;
@@ -35,6 +36,7 @@ internal static class ApplicationServices
         builder.AddSemanticMemory();
         builder.AddTenancy();
         builder.Services.AddMemoryStores();
+        builder.AddWholeAgent();
         return builder;
     }
 

@@ -17,11 +17,13 @@ app.MapApiReference();
 
 app.MapHealthApi();
 app.MapAdminApi();
+app.MapAgentAdminApi();
 
 var tenantApi = app.MapTenantApi();
 tenantApi.MapSemanticApi();
 tenantApi.MapUsageApi();
 tenantApi.MapStateApi();
 tenantApi.MapEpisodicApi();
+tenantApi.MapMemoryApi();
 
 app.Run();

@@ -133,6 +133,22 @@ public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOpti
     public Task PutIndexAsync(string partition, ColdBatch batch, CancellationToken cancellationToken) =>
         dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = batch.ToItem(partition) }, cancellationToken);
 
+    /// <summary>Removes a batch's index item; true when this call removed it (so its bytes are uncounted exactly once).</summary>
+    public async Task<bool> DeleteIndexAsync(string partition, ColdBatch batch, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.DeleteItemAsync(new DeleteItemRequest
+        {
+            TableName = Table,
+            Key = Key(partition, MemoryKeys.Cold(batch.First)),
+            ReturnValues = ReturnValue.ALL_OLD,
+        }, cancellationToken);
+        return response.Attributes is { Count: > 0 };
+    }
+
+    /// <summary>Removes a batch's object (a no-op when it is gone).</summary>
+    public Task DeleteObjectAsync(string tenantId, string agentId, ColdBatch batch, CancellationToken cancellationToken) =>
+        s3.DeleteObjectAsync(Bucket, MemoryKeys.ColdObject(tenantId, agentId, batch.SessionId, batch.First), cancellationToken);
+
     internal static byte[] Serialize(IReadOnlyList<EpisodeRecord> episodes)
     {
         using var output = new MemoryStream();

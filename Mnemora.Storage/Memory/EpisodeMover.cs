@@ -24,10 +24,19 @@ public enum TieringStep
 /// verify it, write its index item, and only then delete the hot items. Every step is idempotent:
 /// object keys are deterministic, the index item is re-put identically, deletes of missing items
 /// are no-ops, and hot episodes that a verified batch already holds (a crash mid-delete) are
-/// deleted without being written again.
+/// deleted without being written again. A purge of the agent wins over a move: while its marker is
+/// live (<see cref="PurgeMarkers"/>) the mover removes the object and index item it just wrote and
+/// stops, and it never writes a batch from a page read longer than <see cref="MaxPageAge"/> ago.
 /// </summary>
-public sealed class EpisodeMover(EpisodeTierStore tier, ColdEpisodeStore cold, IUsageMeter usage)
+public sealed class EpisodeMover(EpisodeTierStore tier, ColdEpisodeStore cold, PurgeMarkers purges, IUsageMeter usage, TimeProvider time)
 {
+    /// <summary>
+    /// The oldest a page of hot episodes may be when one of its batches is written. Well inside
+    /// <see cref="PurgeMarkers.Hold"/>: a purge that ended before the page was read cannot have its
+    /// marker expire before the page's last check, so a stalled move still sees it.
+    /// </summary>
+    public static readonly TimeSpan MaxPageAge = PurgeMarkers.Hold / 3;
+
     /// <summary>Moves every hot episode at or before <paramref name="cutoff"/> (a position bound, e.g. <c>{timestamp}#~</c>); returns how many moved.</summary>
     public async Task<int> MovePartitionAsync(string partition, string cutoff, Func<TieringStep, CancellationToken, ValueTask>? onStep, CancellationToken cancellationToken)
     {
@@ -36,17 +45,32 @@ public sealed class EpisodeMover(EpisodeTierStore tier, ColdEpisodeStore cold, I
             return 0;
         }
 
+        if (await purges.IsLiveAsync(partition, cancellationToken))
+        {
+            return 0;
+        }
+
         var moved = 0;
         await foreach (var page in tier.OldEpisodesAsync(partition, cutoff, cancellationToken))
         {
+            var readAt = time.GetTimestamp();
             foreach (var run in page.GroupBy(e => (e.Episode.Day(), e.Episode.SessionId)))
             {
                 var episodes = run.ToList();
                 var covered = await CoveredIdsAsync(tenantId, agentId, partition, episodes, cancellationToken);
-                await DeleteAsync(tenantId, partition, [.. episodes.Where(e => covered.Contains(e.Episode.Id))], null, cancellationToken);
+                if (!await DeleteAsync(tenantId, partition, [.. episodes.Where(e => covered.Contains(e.Episode.Id))], null, cancellationToken))
+                {
+                    return moved;
+                }
+
                 foreach (var batch in Batches(episodes.Where(e => !covered.Contains(e.Episode.Id))))
                 {
-                    await MoveBatchAsync(tenantId, agentId, partition, batch, onStep, cancellationToken);
+                    if (!await MoveBatchAsync(tenantId, agentId, partition, batch, readAt, onStep, cancellationToken))
+                    {
+                        // A purge is deleting the agent (or the page is too old): the next cycle starts afresh.
+                        return moved;
+                    }
+
                     moved += batch.Count;
                 }
             }
@@ -55,34 +79,73 @@ public sealed class EpisodeMover(EpisodeTierStore tier, ColdEpisodeStore cold, I
         return moved;
     }
 
-    private async Task MoveBatchAsync(string tenantId, string agentId, string partition, IReadOnlyList<HotEpisode> batch, Func<TieringStep, CancellationToken, ValueTask>? onStep, CancellationToken cancellationToken)
+    /// <summary>Moves one batch; false when it stopped for a purge (or an old page) and removed what it had written.</summary>
+    private async Task<bool> MoveBatchAsync(
+        string tenantId,
+        string agentId,
+        string partition,
+        IReadOnlyList<HotEpisode> batch,
+        long readAt,
+        Func<TieringStep, CancellationToken, ValueTask>? onStep,
+        CancellationToken cancellationToken)
     {
         var written = await cold.WriteObjectAsync(tenantId, agentId, [.. batch.Select(e => e.Episode)], cancellationToken);
         await Step(onStep, TieringStep.ObjectWritten, cancellationToken);
 
-        if (!await cold.VerifyObjectAsync(tenantId, agentId, written, cancellationToken))
+        var verified = await cold.VerifyObjectAsync(tenantId, agentId, written, cancellationToken);
+        if (!verified && !await MustStopAsync(partition, readAt, cancellationToken))
         {
             throw new InvalidDataException($"The cold object of {written} did not read back as written; its episodes stay hot.");
         }
 
-        await Step(onStep, TieringStep.ObjectVerified, cancellationToken);
+        if (verified)
+        {
+            await Step(onStep, TieringStep.ObjectVerified, cancellationToken);
+        }
+
+        // Checked after each write that a purge must see: the purge deletes what was there before its
+        // marker, the mover removes what it wrote after (docs/memory-storage.md, "Purge").
+        if (!verified || await MustStopAsync(partition, readAt, cancellationToken))
+        {
+            await cold.DeleteObjectAsync(tenantId, agentId, written, cancellationToken);
+            return false;
+        }
 
         await cold.PutIndexAsync(partition, written, cancellationToken);
         await usage.RecordAsync(tenantId, new UsageDelta(S3Bytes: written.Bytes), cancellationToken);
         await Step(onStep, TieringStep.IndexWritten, cancellationToken);
 
-        await DeleteAsync(tenantId, partition, batch, onStep, cancellationToken);
-    }
-
-    private async Task DeleteAsync(string tenantId, string partition, IReadOnlyList<HotEpisode> episodes, Func<TieringStep, CancellationToken, ValueTask>? onStep, CancellationToken cancellationToken)
-    {
-        if (episodes.Count == 0)
+        if (await MustStopAsync(partition, readAt, cancellationToken))
         {
-            return;
+            // Whoever removes the index item uncounts its bytes: this mover or the purge, never both.
+            if (await cold.DeleteIndexAsync(partition, written, cancellationToken))
+            {
+                await usage.RecordAsync(tenantId, new UsageDelta(S3Bytes: -written.Bytes), cancellationToken);
+            }
+
+            await cold.DeleteObjectAsync(tenantId, agentId, written, cancellationToken);
+            return false;
         }
 
+        return await DeleteAsync(tenantId, partition, batch, onStep, cancellationToken);
+    }
+
+    private async Task<bool> MustStopAsync(string partition, long readAt, CancellationToken cancellationToken) =>
+        time.GetElapsedTime(readAt) > MaxPageAge || await purges.IsLiveAsync(partition, cancellationToken);
+
+    /// <summary>Deletes hot items a chunk at a time; false when a purge began meanwhile (it deletes and uncounts the rest itself).</summary>
+    private async Task<bool> DeleteAsync(string tenantId, string partition, IReadOnlyList<HotEpisode> episodes, Func<TieringStep, CancellationToken, ValueTask>? onStep, CancellationToken cancellationToken)
+    {
+        var first = true;
         foreach (var chunk in episodes.Chunk(EpisodeTierStore.DeleteChunk))
         {
+            // A delete of an item that is gone succeeds silently: without this check both would uncount it.
+            if (!first && await purges.IsLiveAsync(partition, cancellationToken))
+            {
+                return false;
+            }
+
+            first = false;
             await tier.DeleteHotAsync(partition, [.. chunk.Select(e => e.Episode)], cancellationToken);
             await usage.RecordAsync(tenantId, new UsageDelta(DynamoBytes: -chunk.Sum(e => e.ItemBytes)), cancellationToken);
             if (chunk.Length < episodes.Count)
@@ -91,6 +154,8 @@ public sealed class EpisodeMover(EpisodeTierStore tier, ColdEpisodeStore cold, I
                 onStep = null;
             }
         }
+
+        return true;
     }
 
     /// <summary>Ids of these hot episodes that a verified (indexed) batch already holds.</summary>

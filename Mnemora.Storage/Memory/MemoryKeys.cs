@@ -107,6 +107,13 @@ public static class MemoryKeys
         return $"{tenantId}/{agentId}/";
     }
 
+    /// <summary>The prefix of every cold object of a tenant.</summary>
+    public static string ColdTenantPrefix(string tenantId)
+    {
+        Require(tenantId, nameof(tenantId));
+        return $"{tenantId}/";
+    }
+
     private static void Require(string value, string name)
     {
         if (!Identifiers.IsValidId(value))

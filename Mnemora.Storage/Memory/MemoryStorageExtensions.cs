@@ -14,6 +14,9 @@ public static class MemoryStorageExtensions
         services.AddSingleton<EpisodeStore>();
         services.AddSingleton<EpisodeTierStore>();
         services.AddSingleton<EpisodeMover>();
+        services.AddSingleton<PurgeMarkers>();
+        services.AddSingleton<AgentPurge>();
+        services.AddSingleton<RecentEpisodes>();
         return services;
     }
 }

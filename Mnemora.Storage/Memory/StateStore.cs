@@ -242,7 +242,8 @@ public sealed class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions> 
 
     private Task RecordSizeChangeAsync(string tenantId, Dictionary<string, AttributeValue>? old, string partition, string sort, StateRecord record, CancellationToken cancellationToken)
     {
-        var expiry = record.ExpiresAt is { } text ? new Expiry(text, 0) : (Expiry?)null;
+        // The item's real ttl, so that the size counted equals the size a purge later uncounts.
+        var expiry = record.ExpiresAt is { } text ? new Expiry(text, EpisodePosition.ParseTimestamp(text).ToUnixTimeSeconds()) : (Expiry?)null;
         var delta = ItemSize.Of(ToItem(partition, sort, record, expiry)) - ItemSize.Of(old);
         return delta == 0 ? Task.CompletedTask : usage.RecordAsync(tenantId, new UsageDelta(DynamoBytes: delta), cancellationToken);
     }

@@ -15,8 +15,9 @@ namespace Mnemora.Storage.Usage;
 /// </summary>
 public sealed class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options, TimeProvider time) : IUsageMeter, IDisposable
 {
-    // Agents and sessions already registered: the hot path skips the write. Entries expire so that
-    // an agent purged and recreated is registered (and counted) again.
+    // Agents and sessions already registered: the hot path skips the write. A purge here forgets its
+    // entries at once; entries expire (absolutely, however busy the agent) so that an agent purged
+    // through another replica and recreated is registered (and counted) again within that time.
     private static readonly TimeSpan s_knownFor = TimeSpan.FromMinutes(5);
     private readonly MemoryCache _known = new(new MemoryCacheOptions { SizeLimit = 200_000 });
 
@@ -64,6 +65,82 @@ public sealed class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             Sessions: Long(totals, A.Sessions));
     }
 
+    public async Task<IReadOnlyList<string>> ListAgentsAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        var agents = new List<string>();
+        await foreach (var item in QueryAsync(TenantItems.TenantPk(RequireId(tenantId)), TenantItems.AgentSkPrefix, cancellationToken))
+        {
+            agents.Add(RequiredString(item, A.AgentId));
+        }
+
+        return agents;
+    }
+
+    public async Task<ForgottenAgent> ForgetAgentAsync(string tenantId, string agentId, CancellationToken cancellationToken)
+    {
+        var pk = TenantItems.TenantPk(RequireId(tenantId));
+        var agentSk = TenantItems.AgentSk(RequireId(agentId));
+        var sessionSks = new List<string>();
+        await foreach (var item in QueryAsync(pk, $"{TenantItems.SessionSkPrefix}{agentId}#", cancellationToken))
+        {
+            sessionSks.Add(RequiredString(item, Aws.DynamoTables.SortKey));
+        }
+
+        // One delete per item, each telling whether it removed something: a session is uncounted by exactly one purge.
+        var sessions = 0L;
+        await Parallel.ForEachAsync(sessionSks, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (sk, ct) =>
+        {
+            if (await DeleteAsync(pk, sk, ct))
+            {
+                Interlocked.Increment(ref sessions);
+            }
+        });
+        var agents = await DeleteAsync(pk, agentSk, cancellationToken) ? 1L : 0L;
+
+        foreach (var sk in sessionSks.Append(agentSk))
+        {
+            _known.Remove(pk + "\n" + sk);
+        }
+
+        if (Add(pk, TenantItems.TotalsSk, (A.Agents, -agents), (A.Sessions, -sessions)) is { } uncount)
+        {
+            await dynamo.UpdateItemAsync(uncount, cancellationToken);
+        }
+
+        return new ForgottenAgent(agents, sessions);
+    }
+
+    private async Task<bool> DeleteAsync(string pk, string sk, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = Table, Key = Key(pk, sk), ReturnValues = ReturnValue.ALL_OLD }, cancellationToken);
+        return response.Attributes is { Count: > 0 };
+    }
+
+    private async IAsyncEnumerable<Dictionary<string, AttributeValue>> QueryAsync(
+        string pk,
+        string skPrefix,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new QueryRequest
+        {
+            TableName = Table,
+            KeyConditionExpression = "pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues = new(StringComparer.Ordinal) { [":pk"] = S(pk), [":prefix"] = S(skPrefix) },
+            ConsistentRead = true,
+        };
+        do
+        {
+            var response = await dynamo.QueryAsync(request, cancellationToken);
+            foreach (var item in response.Items ?? [])
+            {
+                yield return item;
+            }
+
+            request.ExclusiveStartKey = response.LastEvaluatedKey;
+        }
+        while (request.ExclusiveStartKey is { Count: > 0 });
+    }
+
     /// <summary>Writes the registry item if absent and, only then, counts it: a conditional put decides the one winner.</summary>
     private async Task RegisterOnceAsync(string pk, string sk, string counter, string agentId, string? sessionId, CancellationToken cancellationToken)
     {
@@ -91,7 +168,7 @@ public sealed class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             // Registered before, here or by another replica: already counted.
         }
 
-        _known.Set(cacheKey, true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = s_knownFor });
+        _known.Set(cacheKey, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = s_knownFor });
     }
 
     private UpdateItemRequest? Add(string pk, string sk, params ReadOnlySpan<(string Attribute, long Delta)> deltas)

@@ -17,7 +17,20 @@ public interface IUsageMeter
 
     /// <summary>The tenant's running totals.</summary>
     Task<UsageTotals> GetTotalsAsync(string tenantId, CancellationToken cancellationToken);
+
+    /// <summary>The tenant's registered agents, in id order: the registry is how a tenant's agents are found without a Scan.</summary>
+    Task<IReadOnlyList<string>> ListAgentsAsync(string tenantId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes a purged agent and its sessions from the registry and uncounts each one that this call
+    /// removed (so concurrent purges uncount it once). The agent is registered and counted again when it
+    /// is next written to.
+    /// </summary>
+    Task<ForgottenAgent> ForgetAgentAsync(string tenantId, string agentId, CancellationToken cancellationToken);
 }
+
+/// <summary>What <see cref="IUsageMeter.ForgetAgentAsync"/> removed from the registry.</summary>
+public sealed record ForgottenAgent(long Agents, long Sessions);
 
 /// <summary>A change to a tenant's stored totals.</summary>
 public sealed record UsageDelta(

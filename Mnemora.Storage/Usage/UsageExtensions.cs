@@ -11,6 +11,7 @@ public static class UsageExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TenantStore>();
+        services.TryAddSingleton<CallHistory>();
         services.TryAddSingleton<IUsageMeter, DynamoUsageMeter>();
         return services;
     }
