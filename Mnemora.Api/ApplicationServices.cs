@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mnemora.Api.Http;
 using Mnemora.Api.Semantic;
+using Mnemora.Api.Summaries;
 using Mnemora.Api.Tenancy;
+using Mnemora.Api.Transfer;
 using Mnemora.Storage;
 using Mnemora.Storage.Memory;
 using Scalar.AspNetCore;
@@ -35,6 +37,8 @@ internal static class ApplicationServices
         builder.AddSemanticMemory();
         builder.AddTenancy();
         builder.Services.AddMemoryStores();
+        builder.AddMemoryTransfer();
+        builder.AddSummaries();
         return builder;
     }
 

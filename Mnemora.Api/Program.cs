@@ -17,11 +17,14 @@ app.MapApiReference();
 
 app.MapHealthApi();
 app.MapAdminApi();
+app.MapOperatorExportApi();
 
 var tenantApi = app.MapTenantApi();
 tenantApi.MapSemanticApi();
 tenantApi.MapUsageApi();
 tenantApi.MapStateApi();
 tenantApi.MapEpisodicApi();
+tenantApi.MapTransferApi();
+tenantApi.MapSummaryApi();
 
 app.Run();
