@@ -97,7 +97,7 @@ public sealed class ExportImportTests(MnemoraApp system)
         using var tenant = await system.CreateTenantAsync("pro", ct);
         var start = DateTimeOffset.UtcNow.AddDays(-3);
         var lines = Enumerable.Range(0, 20).Select(i => EpisodeLine(start.AddMinutes(i * 7), $"old {i}", "s-old"))
-            .Concat(Enumerable.Range(0, 2).Select(i => EpisodeLine(DateTimeOffset.UtcNow.AddSeconds(-i - 1), $"new {i}", "s-new")))
+            .Concat(Enumerable.Range(0, 2).Select(i => EpisodeLine(DateTimeOffset.UtcNow.AddSeconds(i - 2), $"new {i}", "s-new")))
             .ToList();
         var file = TransferClient.File(lines);
         await tenant.ImportOkAsync(file, ct);
