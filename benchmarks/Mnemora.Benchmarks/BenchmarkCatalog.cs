@@ -9,6 +9,7 @@ internal static class BenchmarkCatalog
         new MemoryBenchmark(),
         new AuthQuotaBenchmark(),
         new SemanticSearchBenchmark(),
+        new ExportBenchmark(),
     ];
 }
 
