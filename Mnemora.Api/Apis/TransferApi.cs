@@ -48,25 +48,25 @@ internal static class TransferApi
 
         // The first record is read here: an agent with nothing (or another tenant's) is a 404, not an empty file.
         var records = exporter.ReadAgentAsync(tenant.TenantId, agentId, withEmbeddings, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        bool any;
+        var handedOver = false;
         try
         {
-            any = await records.MoveNextAsync();
-        }
-        catch
-        {
-            await records.DisposeAsync();
-            throw;
-        }
+            if (!await records.MoveNextAsync())
+            {
+                return ApiProblem.NotFound("This agent has no memories.");
+            }
 
-        if (!any)
-        {
-            await records.DisposeAsync();
-            return ApiProblem.NotFound("This agent has no memories.");
+            var now = time.GetUtcNow();
+            handedOver = true;
+            return new ExportResult(new ExportHeader("agent", TenantId: null, agentId, now, withEmbeddings), records, started: true, FileName(agentId, now));
         }
-
-        var now = time.GetUtcNow();
-        return new ExportResult(new ExportHeader("agent", TenantId: null, agentId, now, withEmbeddings), records, started: true, FileName(agentId, now));
+        finally
+        {
+            if (!handedOver)
+            {
+                await records.DisposeAsync();
+            }
+        }
     }
 
     public static async Task<Results<ExportResult, ApiProblem>> ExportTenant(
