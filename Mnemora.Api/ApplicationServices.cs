@@ -3,7 +3,9 @@ using System.Text.Json.Serialization;
 using Mnemora.Api.Agents;
 using Mnemora.Api.Http;
 using Mnemora.Api.Semantic;
+using Mnemora.Api.Summaries;
 using Mnemora.Api.Tenancy;
+using Mnemora.Api.Transfer;
 using Mnemora.Storage;
 using Mnemora.Storage.Memory;
 using Scalar.AspNetCore;
@@ -37,6 +39,8 @@ internal static class ApplicationServices
         builder.AddTenancy();
         builder.Services.AddMemoryStores();
         builder.AddWholeAgent();
+        builder.AddMemoryTransfer();
+        builder.AddSummaries();
         return builder;
     }
 

@@ -18,6 +18,7 @@ app.MapApiReference();
 app.MapHealthApi();
 app.MapAdminApi();
 app.MapAgentAdminApi();
+app.MapOperatorExportApi();
 
 var tenantApi = app.MapTenantApi();
 tenantApi.MapSemanticApi();
@@ -25,5 +26,7 @@ tenantApi.MapUsageApi();
 tenantApi.MapStateApi();
 tenantApi.MapEpisodicApi();
 tenantApi.MapMemoryApi();
+tenantApi.MapTransferApi();
+tenantApi.MapSummaryApi();
 
 app.Run();

@@ -15,7 +15,7 @@ namespace Mnemora.Storage.Memory;
 /// the worker is moving at that moment (in both stores, or just moved between the two reads) is
 /// returned exactly once.
 /// </summary>
-public sealed class EpisodeStore(
+public sealed partial class EpisodeStore(
     IAmazonDynamoDB dynamo,
     ColdEpisodeStore cold,
     IOptions<StorageOptions> options,

@@ -13,7 +13,7 @@ namespace Mnemora.Storage.Memory;
 /// conditional writes), never by read-then-write. A record past <c>expires_at</c> is treated as
 /// absent even before DynamoDB's TTL sweep removes it (the <c>ttl</c> attribute, epoch seconds).
 /// </summary>
-public sealed class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options, IUsageMeter usage, TimeProvider time)
+public sealed partial class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options, IUsageMeter usage, TimeProvider time)
 {
     /// <summary>The contract's limit on serialised <c>data</c>: 400 KB, which leaves the item under DynamoDB's 400 KiB with its other attributes.</summary>
     public const int MaxDataBytes = 400_000;

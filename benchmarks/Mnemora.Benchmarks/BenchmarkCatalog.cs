@@ -10,6 +10,7 @@ internal static class BenchmarkCatalog
         new AuthQuotaBenchmark(),
         new SemanticSearchBenchmark(),
         new PurgeBenchmark(),
+        new ExportBenchmark(),
     ];
 }
 

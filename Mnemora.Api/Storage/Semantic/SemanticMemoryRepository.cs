@@ -11,7 +11,7 @@ namespace Mnemora.Api.Storage.Semantic;
 /// runs through <see cref="TenantDatabase"/>, whose transaction-local tenant setting row-level
 /// security checks underneath. Embeddings travel as <c>real[]</c> and are cast to <c>vector</c>.
 /// </summary>
-public sealed class SemanticMemoryRepository(TenantDatabase database, IOptions<SemanticSearchOptions> options)
+public sealed partial class SemanticMemoryRepository(TenantDatabase database, IOptions<SemanticSearchOptions> options)
 {
     /// <summary>Cosine similarity at or above which a new memory merges into the existing one.</summary>
     public const double DuplicateSimilarity = 0.95;
