@@ -3,7 +3,19 @@ using System.Text.Json.Nodes;
 
 namespace Mnemora.Api.Tests.Hardening;
 
-/// <summary>A route of the OpenAPI document: <c>GET /v1/state/{agentId}</c>.</summary>
+/// <summary>The JSON type the OpenAPI document gives a body property; <see cref="Any"/> when it names none (a JSON value).</summary>
+public enum JsonKind
+{
+    Any,
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Object,
+    Array,
+}
+
+/// <summary>A route of the OpenAPI document: <c>GET /v1/state/{agentId}</c>, with its JSON body's properties when it takes one.</summary>
 public sealed record ApiRoute(string Method, string Path)
 {
     public override string ToString() => $"{Method} {Path}";
@@ -11,13 +23,22 @@ public sealed record ApiRoute(string Method, string Path)
     /// <summary>The names of the path's parameters, in order.</summary>
     public IReadOnlyList<string> Parameters => [.. Path.Split('/').Where(s => s.StartsWith('{')).Select(s => s.Trim('{', '}'))];
 
-    /// <summary>True when the route takes a JSON body in the document.</summary>
+    /// <summary>The query parameters the document names.</summary>
+    public IReadOnlyList<string> Query { get; init; } = [];
+
+    /// <summary>True when the route takes a JSON body.</summary>
     public bool HasBody { get; init; }
+
+    /// <summary>The body's properties and their JSON types.</summary>
+    public IReadOnlyDictionary<string, JsonKind> BodyProperties { get; init; } = new Dictionary<string, JsonKind>();
+
+    public bool IsSafe => Method == "GET";
 
     /// <summary>Reads every route under <c>/v1</c> from the running API's <c>/openapi/v1.json</c>.</summary>
     public static async Task<IReadOnlyList<ApiRoute>> ReadTenantRoutesAsync(HttpClient api, CancellationToken cancellationToken)
     {
         var document = JsonNode.Parse(await api.GetStringAsync("/openapi/v1.json", cancellationToken))!;
+        var schemas = document["components"]?["schemas"]?.AsObject();
         var routes = new List<ApiRoute>();
         foreach (var (path, item) in document["paths"]!.AsObject())
         {
@@ -28,14 +49,89 @@ public sealed record ApiRoute(string Method, string Path)
 
             foreach (var (method, operation) in item!.AsObject())
             {
-                if (method is "get" or "post" or "put" or "patch" or "delete")
+                if (method is not ("get" or "post" or "put" or "patch" or "delete"))
                 {
-                    routes.Add(new ApiRoute(method.ToUpperInvariant(), path) { HasBody = operation?["requestBody"] is not null });
+                    continue;
                 }
+
+                var body = operation?["requestBody"]?["content"]?.AsObject().FirstOrDefault().Value?["schema"];
+                var query = (operation?["parameters"]?.AsArray() ?? [])
+                    .Where(p => p?["in"]?.GetValue<string>() == "query")
+                    .Select(p => p!["name"]!.GetValue<string>())
+                    .ToList();
+                routes.Add(new ApiRoute(method.ToUpperInvariant(), path)
+                {
+                    HasBody = operation?["requestBody"] is not null,
+                    BodyProperties = Properties(Resolve(body, schemas), schemas),
+                    Query = query,
+                });
             }
         }
 
         return routes;
+    }
+
+    private static JsonNode? Resolve(JsonNode? schema, JsonObject? schemas)
+    {
+        for (var hops = 0; schema is not null && hops < 8; hops++)
+        {
+            if (schema["$ref"]?.GetValue<string>() is { } reference)
+            {
+                schema = schemas?[reference.Split('/')[^1]];
+            }
+            else if ((schema["oneOf"] ?? schema["anyOf"] ?? schema["allOf"]) is JsonArray choices)
+            {
+                schema = choices.FirstOrDefault(c => c?["type"]?.ToString() != "null");
+            }
+            else
+            {
+                return schema;
+            }
+        }
+
+        return schema;
+    }
+
+    private static Dictionary<string, JsonKind> Properties(JsonNode? schema, JsonObject? schemas)
+    {
+        var properties = new Dictionary<string, JsonKind>(StringComparer.Ordinal);
+        foreach (var (name, property) in schema?["properties"]?.AsObject() ?? [])
+        {
+            properties[name] = KindOf(Resolve(property, schemas));
+        }
+
+        return properties;
+    }
+
+    private static JsonKind KindOf(JsonNode? schema)
+    {
+        var types = schema?["type"] switch
+        {
+            JsonArray many => many.Select(t => t!.GetValue<string>()).Where(t => t != "null").ToList(),
+            JsonValue one => [one.GetValue<string>()],
+            _ => [],
+        };
+        // A number may also be sent as a numeric string (the web defaults allow it): still a number.
+        if (types.Contains("integer"))
+        {
+            return JsonKind.Integer;
+        }
+
+        if (types.Contains("number"))
+        {
+            return JsonKind.Number;
+        }
+
+        return types.Count == 1
+            ? types[0] switch
+            {
+                "string" => JsonKind.String,
+                "boolean" => JsonKind.Boolean,
+                "object" => JsonKind.Object,
+                "array" => JsonKind.Array,
+                _ => JsonKind.Any,
+            }
+            : JsonKind.Any;
     }
 }
 
