@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
 using Mnemora.Api.Tests.Infrastructure;
 using Mnemora.Testing;
 
@@ -29,6 +30,8 @@ public sealed class HardeningSystem : IAsyncLifetime
     public static readonly TimeSpan HotRetention = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan s_settle = TimeSpan.FromSeconds(90);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _apiLog = new();
+    private readonly CancellationTokenSource _stopWatching = new();
     private DirectoryInfo? _data;
 
     public DistributedApplication App { get; private set; } = null!;
@@ -47,6 +50,32 @@ public sealed class HardeningSystem : IAsyncLifetime
             "--Mnemora:Tiering:Interval=00:00:01",
             $"--Mnemora:Tiering:HotRetention={HotRetention}",
         ]);
+        _ = WatchApiLogAsync(_stopWatching.Token);
+    }
+
+    /// <summary>The API's recent log lines that report failures, to explain an unexpected answer.</summary>
+    public IReadOnlyList<string> ApiFailures => [.. _apiLog];
+
+    private async Task WatchApiLogAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var logs = App.Services.GetRequiredService<ResourceLoggerService>();
+            await foreach (var batch in logs.WatchAsync("api").WithCancellation(cancellationToken))
+            {
+                foreach (var line in batch.Where(l => l.IsErrorMessage || l.Content.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Content.Contains("Exception", StringComparison.Ordinal)))
+                {
+                    _apiLog.Enqueue(line.Content);
+                    while (_apiLog.Count > 500)
+                    {
+                        _apiLog.TryDequeue(out _);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>A client of the API; with <paramref name="forwardedFor"/> it speaks for that address through a trusted (loopback) proxy.</summary>
@@ -124,6 +153,8 @@ public sealed class HardeningSystem : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        await _stopWatching.CancelAsync();
+        _stopWatching.Dispose();
         if (App is not null)
         {
             await App.DisposeAsync();
