@@ -55,23 +55,25 @@ public static class AdminApi
             : ApiProblem.Conflict($"The tenant '{tenant.TenantId}' exists already.");
     }
 
-    public static async Task<ApiOk<TenantListResponse>> ListTenants(TenantStore store, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<ApiOk<TenantListResponse>> ListTenants(TenantStore store, CallLeases leases, TimeProvider time, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
         var tenants = await store.ListTenantsAsync(cancellationToken);
-        var callsToday = await store.GetCallsTodayAsync(tenants.Select(t => t.TenantId), time.GetUtcNow(), cancellationToken);
+        var callsToday = await store.GetCallsTodayAsync(tenants.Select(t => t.TenantId), now, cancellationToken);
         return ApiResults.Ok(new TenantListResponse([.. tenants.Select(t => new TenantSummary(
             t.TenantId,
             t.Name,
             t.Tier,
             t.CreatedAt,
             t.DeletedAt,
-            callsToday.GetValueOrDefault(t.TenantId),
+            callsToday.GetValueOrDefault(t.TenantId) - leases.Unused(t.TenantId, now),
             TierLimits.For(TenantTiers.Parse(t.Tier)).CallsPerDay))]));
     }
 
     public static async Task<Results<ApiOk<TenantDetails>, ApiProblem>> GetTenant(
         [FromRoute(Name = "tenant_id")] string tenantId,
         TenantStore store,
+        CallLeases leases,
         IUsageMeter meter,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -81,7 +83,7 @@ public static class AdminApi
             return TenantNotFound(tenantId);
         }
 
-        var usage = await UsageApi.ReadUsageAsync(tenant.TenantId, TenantTiers.Parse(tenant.Tier), store, meter, time, cancellationToken);
+        var usage = await UsageApi.ReadUsageAsync(tenant.TenantId, TenantTiers.Parse(tenant.Tier), store, leases, meter, time, cancellationToken);
         return ApiResults.Ok(new TenantDetails(tenant.TenantId, tenant.Name, tenant.Tier, tenant.CreatedAt, tenant.DeletedAt, usage));
     }
 

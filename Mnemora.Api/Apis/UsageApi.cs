@@ -19,16 +19,18 @@ public static class UsageApi
     public static async Task<ApiOk<UsageResponse>> GetUsage(
         TenantContext tenant,
         TenantStore store,
+        CallLeases leases,
         IUsageMeter meter,
         TimeProvider time,
         CancellationToken cancellationToken) =>
-        ApiResults.Ok(await ReadUsageAsync(tenant.TenantId, tenant.Tier, store, meter, time, cancellationToken));
+        ApiResults.Ok(await ReadUsageAsync(tenant.TenantId, tenant.Tier, store, leases, meter, time, cancellationToken));
 
     /// <summary>A tenant's usage from its counters: three item reads, whatever the tenant's size.</summary>
     internal static async Task<UsageResponse> ReadUsageAsync(
         string tenantId,
         TenantTier tier,
         TenantStore store,
+        CallLeases leases,
         IUsageMeter meter,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -37,11 +39,12 @@ public static class UsageApi
         var callsTask = store.GetCallsAsync(tenantId, now, cancellationToken);
         var totalsTask = meter.GetTotalsAsync(tenantId, cancellationToken);
         var calls = await callsTask;
+        var leased = leases.Unused(tenantId, now);
         var totals = await totalsTask;
         return new UsageResponse(
-            ApiCallsToday: calls.Today,
+            ApiCallsToday: calls.Today - leased,
             DailyLimit: TierLimits.For(tier).CallsPerDay,
-            ApiCallsMonth: calls.Month,
+            ApiCallsMonth: calls.Month - leased,
             EmbeddingsGeneratedMonth: totals.EmbeddingsGeneratedThisMonth,
             VectorsStored: totals.Vectors,
             StorageBytes: totals.StorageBytes,

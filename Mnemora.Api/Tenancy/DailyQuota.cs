@@ -1,6 +1,5 @@
 using System.Globalization;
 using Mnemora.Api.Http;
-using Mnemora.Storage.Tenancy;
 
 namespace Mnemora.Api.Tenancy;
 
@@ -12,10 +11,11 @@ internal sealed class DailyQuotaMetadata
 
 /// <summary>
 /// Counts each call of a quota endpoint before it is handled (after authentication, before body
-/// binding), refusing it with 429 once the tier's daily limit is reached. The counter is one
-/// conditional update in DynamoDB, so the limit is exact across replicas and concurrent calls.
+/// binding), refusing it with 429 once the tier's daily limit is reached. The counter is in DynamoDB,
+/// updated conditionally a lease of calls at a time (<see cref="CallLeases"/>), so the limit holds
+/// across replicas and concurrent calls without a store write per call.
 /// </summary>
-internal sealed class DailyQuotaMiddleware(RequestDelegate next, TenantStore store, TimeProvider time)
+internal sealed class DailyQuotaMiddleware(RequestDelegate next, CallLeases leases, TimeProvider time)
 {
     private const string Policy = "daily";
     private static readonly TimeSpan s_window = TimeSpan.FromDays(1);
@@ -30,7 +30,7 @@ internal sealed class DailyQuotaMiddleware(RequestDelegate next, TenantStore sto
 
         var now = time.GetUtcNow();
         var limit = TierLimits.For(tenant.Tier).CallsPerDay;
-        var count = await store.TryCountCallAsync(tenant.TenantId, now, limit, context.RequestAborted);
+        var count = await leases.TryTakeAsync(tenant.TenantId, now, limit, context.RequestAborted);
         var reset = (long)Math.Ceiling((now.UtcDateTime.Date.AddDays(1) - now.UtcDateTime).TotalSeconds);
         var headers = context.Response.Headers;
         headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"{Policy}\";q={limit};w={(long)s_window.TotalSeconds}");

@@ -21,6 +21,8 @@ internal static class TenancyExtensions
 
         builder.Services.AddScoped<TenantContext>();
         builder.Services.AddSingleton<ApiKeyResolver>();
+        builder.Services.AddSingleton<CallLeases>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CallLeases>());
         builder.AddKeyGuard();
         builder.AddBurstLimiting();
 

@@ -29,6 +29,9 @@ public static class TenantItems
     public static string DaySk(DateTimeOffset at) =>
         "USAGE#DAY#" + at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
+    /// <summary>The common prefix of the day items of the month of <paramref name="at"/>: the month's calls are their sum.</summary>
+    public static string MonthDaysSkPrefix(DateTimeOffset at) => "USAGE#DAY#" + BillingPeriod(at) + "-";
+
     public static string MonthSk(DateTimeOffset at) => "USAGE#MONTH#" + BillingPeriod(at);
 
     /// <summary>The UTC month a moment falls in, <c>yyyy-MM</c>.</summary>

@@ -256,12 +256,15 @@ public sealed class TenantStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
     }
 
     /// <summary>
-    /// Counts one call against the day's limit, atomically: the conditional ADD succeeds only while
-    /// the count is below the limit, so N concurrent calls with N left all pass and no more. A refused
-    /// call is not counted. The month's count follows an accepted call.
+    /// Counts <paramref name="calls"/> calls against the day's limit at once, atomically: the
+    /// conditional ADD succeeds only while that many are left, so concurrent callers can never take
+    /// more than the limit. Refused calls are not counted. This is the only write a call costs (and
+    /// only one per lease of calls, see the API's <c>CallLeases</c>): the month's count is the sum of
+    /// its day items, added up when read (<see cref="GetCallsAsync"/>).
     /// </summary>
-    public async Task<CallCount> TryCountCallAsync(string tenantId, DateTimeOffset now, long dailyLimit, CancellationToken cancellationToken)
+    public async Task<CallCount> TryCountCallsAsync(string tenantId, DateTimeOffset now, long dailyLimit, int calls, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(calls, 1);
         var pk = TenantItems.TenantPk(tenantId);
         UpdateItemResponse day;
         try
@@ -270,12 +273,12 @@ public sealed class TenantStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
             {
                 TableName = Table,
                 Key = Key(pk, TenantItems.DaySk(now)),
-                UpdateExpression = "ADD calls :one",
-                ConditionExpression = "attribute_not_exists(calls) OR calls < :limit",
+                UpdateExpression = "ADD calls :calls",
+                ConditionExpression = "attribute_not_exists(calls) OR calls <= :most",
                 ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
                 {
-                    [":one"] = s_one,
-                    [":limit"] = N(dailyLimit),
+                    [":calls"] = N(calls),
+                    [":most"] = N(dailyLimit - calls),
                 },
                 ReturnValues = ReturnValue.UPDATED_NEW,
             }, cancellationToken);
@@ -285,23 +288,51 @@ public sealed class TenantStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
             return new CallCount(false, dailyLimit);
         }
 
-        await dynamo.UpdateItemAsync(new UpdateItemRequest
-        {
-            TableName = Table,
-            Key = Key(pk, TenantItems.MonthSk(now)),
-            UpdateExpression = "ADD calls :one",
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [":one"] = s_one },
-        }, cancellationToken);
         return new CallCount(true, Long(day.Attributes, A.Calls));
+    }
+
+    /// <summary>Gives back calls counted but not made (an unused lease) to the day of <paramref name="day"/>.</summary>
+    public async Task ReturnCallsAsync(string tenantId, DateTimeOffset day, int calls, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(calls, 1);
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = Table,
+                Key = Key(TenantItems.TenantPk(tenantId), TenantItems.DaySk(day)),
+                UpdateExpression = "ADD calls :back",
+                ConditionExpression = "calls >= :calls",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+                {
+                    [":back"] = N(-calls),
+                    [":calls"] = N(calls),
+                },
+            }, cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // The day's item is gone (the tenant was deleted): nothing to give back to.
+        }
     }
 
     /// <summary>Calls counted on the day and in the month of <paramref name="now"/>.</summary>
     public async Task<CallTotals> GetCallsAsync(string tenantId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var pk = TenantItems.TenantPk(tenantId);
-        var day = GetAsync(pk, TenantItems.DaySk(now), cancellationToken);
-        var month = GetAsync(pk, TenantItems.MonthSk(now), cancellationToken);
-        return new CallTotals(Long(await day, A.Calls), Long(await month, A.Calls));
+        var today = TenantItems.DaySk(now);
+        long day = 0, month = 0;
+        await foreach (var item in QueryAsync(pk, TenantItems.MonthDaysSkPrefix(now), cancellationToken))
+        {
+            var calls = Long(item, A.Calls);
+            month += calls;
+            if (string.Equals(RequiredString(item, Aws.DynamoTables.SortKey), today, StringComparison.Ordinal))
+            {
+                day = calls;
+            }
+        }
+
+        return new CallTotals(day, month);
     }
 
     /// <summary>Today's calls of each tenant, in one batched read.</summary>

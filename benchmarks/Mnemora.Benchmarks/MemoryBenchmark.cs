@@ -63,9 +63,9 @@ internal sealed class MemoryBenchmark : IBenchmark
                 }),
                 ("raw DynamoDB GetItem (consistent)", ct =>
                     dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = rawKey, ConsistentRead = true }, ct)),
-                ("raw quota count + GetItem (api's work)", async ct =>
+                ("raw quota write + GetItem (unleased quota)", async ct =>
                 {
-                    await tenants.TryCountCallAsync(quotaTenant, DateTimeOffset.UtcNow, long.MaxValue, ct);
+                    await tenants.TryCountCallsAsync(quotaTenant, DateTimeOffset.UtcNow, long.MaxValue, 1, ct);
                     await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = rawKey, ConsistentRead = true }, ct);
                 }),
             ],

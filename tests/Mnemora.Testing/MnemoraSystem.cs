@@ -47,7 +47,8 @@ public static class MnemoraSystem
         // Health checks fail by design while resources start; their logs would drown the output.
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical));
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical)
+            .AddFilter("Mnemora.AppHost.Resources", LogLevel.Warning));
 
         var app = await builder.BuildAsync(cts.Token);
         try

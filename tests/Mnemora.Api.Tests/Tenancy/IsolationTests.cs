@@ -48,9 +48,13 @@ public sealed class IsolationTests(MnemoraApp system)
 
         Assert.Equal("free", usage.GetProperty("tier").GetString());
         Assert.Equal(500, usage.GetProperty("daily_limit").GetInt64());
-        Assert.Equal(1, await table.CallsTodayAsync(a.TenantId, cancellationToken));
+        Assert.Equal(1, usage.GetProperty("api_calls_today").GetInt64());
+        // The store may count a lease of A's calls for a while; B's day has no call at all.
+        Assert.InRange(await table.CallsTodayAsync(a.TenantId, cancellationToken), 1, CallLeasesMax);
         Assert.Equal(0, await table.CallsTodayAsync(b.TenantId, cancellationToken));
     }
+
+    private const long CallLeasesMax = 50;
 
     [Fact]
     public async Task ARevokedKeyIsRefusedWithinFiveSeconds()

@@ -56,6 +56,70 @@ public sealed class QuotaTests(MnemoraApp system)
         Assert.Equal(500, details.GetProperty("usage").GetProperty("api_calls_month").GetInt64());
     }
 
+    [Fact]
+    public async Task ConcurrentStateReadsGetExactlyTheCallsLeftAndARefusalRevealsNothing()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var tenant = await system.CreateTenantAsync("free", cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMinutes(3));
+        using var written = await tenant.Client.PostAsJsonAsync("/v1/state", new { agent_id = "reader", data = new { secret = "kept-in-state" } }, deadline.Token);
+        Assert.Equal(HttpStatusCode.Created, written.StatusCode);
+        var successes = 0;
+        var refusals = new ConcurrentBag<string>();
+
+        // 499 calls are left after the write, taken from leases that shrink to one call near the limit.
+        await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                using var response = await tenant.Client.GetAsync("/v1/state/reader", deadline.Token);
+                var body = await response.Content.ReadAsStringAsync(deadline.Token);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    Assert.True(response.Headers.Contains("Retry-After"));
+                    refusals.Add(body);
+                    return;
+                }
+
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Contains("kept-in-state", body, StringComparison.Ordinal);
+                Interlocked.Increment(ref successes);
+            }
+        }, deadline.Token)));
+
+        Assert.Equal(499, successes);
+        Assert.Equal(60, refusals.Count);
+        Assert.All(refusals, body =>
+        {
+            Assert.DoesNotContain("kept-in-state", body, StringComparison.Ordinal);
+            Assert.Contains("\"RATE_LIMITED\"", body, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task CallsLeasedButNotMadeAreGivenBackOnceTheTenantIsIdle()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var tenant = await system.CreateTenantAsync("pro", cancellationToken);
+        using var table = await TenantsTable.OpenAsync(system);
+        for (var call = 0; call < 5; call++)
+        {
+            using var response = await tenant.Client.GetAsync("/v1/usage", cancellationToken);
+            Assert.Equal(call + 1, (await Envelope.ReadDataAsync(response, HttpStatusCode.OK)).GetProperty("api_calls_today").GetInt64());
+        }
+
+        // A pro tenant's lease is 50 calls; the store counts them until the unused ones are given back.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        long stored;
+        while ((stored = await table.CallsTodayAsync(tenant.TenantId, cancellationToken)) != 5 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250, cancellationToken);
+        }
+
+        Assert.Equal(5, stored);
+    }
+
     private static double SecondsToMidnight() => (DateTime.UtcNow.Date.AddDays(1) - DateTime.UtcNow).TotalSeconds;
 
     [Fact]

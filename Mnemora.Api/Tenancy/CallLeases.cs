@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using Mnemora.Storage.Tenancy;
+
+namespace Mnemora.Api.Tenancy;
+
+/// <summary>
+/// Counts a tenant's calls against its daily limit without a store write per call: this replica
+/// takes a few of the day's calls at once from the counter in DynamoDB (a lease, one conditional
+/// write) and hands them out from memory. Leases shrink to one call as the limit nears, so the
+/// limit stays exact: the store never grants more calls than the limit, and on one replica every
+/// call granted is made before any is refused.
+/// </summary>
+/// <remarks>
+/// Calls leased and not yet made are given back once the tenant is idle for <see cref="IdleAfter"/>
+/// and when the API stops. Until then the store's count is ahead by at most <see cref="MaxLease"/>
+/// − 1 per replica; reads of the count subtract this replica's share (<see cref="Unused"/>). With
+/// several replicas, another replica's unused lease can make a call near the limit wait for that
+/// give-back (a 429 a few seconds early); a crashed replica's unused lease stays counted that day.
+/// </remarks>
+public sealed partial class CallLeases(TenantStore store, TimeProvider time, ILogger<CallLeases> logger) : BackgroundService
+{
+    public const int MaxLease = 50;
+    public static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_sweepEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_forgetAfter = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<(string TenantId, DateOnly Day), Lease> _leases = new();
+
+    /// <summary>Takes one call of the tenant's day: from this replica's lease, else from a new one.</summary>
+    public async Task<CallCount> TryTakeAsync(string tenantId, DateTimeOffset now, long dailyLimit, CancellationToken cancellationToken)
+    {
+        var key = (tenantId, DateOnly.FromDateTime(now.UtcDateTime));
+        var lease = _leases.GetOrAdd(key, _ => new Lease());
+        await lease.Gate.WaitAsync(cancellationToken);
+        while (lease.Forgotten)
+        {
+            lease.Gate.Release();
+            lease = _leases.GetOrAdd(key, _ => new Lease());
+            await lease.Gate.WaitAsync(cancellationToken);
+        }
+
+        try
+        {
+            lease.LastUsed = time.GetUtcNow();
+            if (lease.Unused == 0)
+            {
+                // Once the write is sent its calls are counted, so it is not cancelled with the request.
+                var size = LeaseSize(dailyLimit, lease.Counted);
+                var count = await store.TryCountCallsAsync(tenantId, now, dailyLimit, size, CancellationToken.None);
+                if (!count.Allowed && size > 1)
+                {
+                    size = 1;
+                    count = await store.TryCountCallsAsync(tenantId, now, dailyLimit, size, CancellationToken.None);
+                }
+
+                if (!count.Allowed)
+                {
+                    return count;
+                }
+
+                lease.Counted = count.CallsToday;
+                lease.Unused = size;
+            }
+
+            lease.Unused--;
+            return new CallCount(true, lease.Counted - lease.Unused);
+        }
+        finally
+        {
+            lease.Gate.Release();
+        }
+    }
+
+    /// <summary>Calls of the tenant's day that the store counts but this replica has not made yet.</summary>
+    public long Unused(string tenantId, DateTimeOffset now) =>
+        _leases.TryGetValue((tenantId, DateOnly.FromDateTime(now.UtcDateTime)), out var lease) ? Volatile.Read(ref lease.Unused) : 0;
+
+    /// <summary>Leases of 1/64 of what is left, 1 to <see cref="MaxLease"/>: big tenants write rarely, the last calls one by one.</summary>
+    private static int LeaseSize(long dailyLimit, long counted) =>
+        (int)Math.Clamp((dailyLimit - counted) / 64, 1, MaxLease);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(s_sweepEvery, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await GiveBackAsync(idleOnly: true, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await GiveBackAsync(idleOnly: false, cancellationToken);
+    }
+
+    private async Task GiveBackAsync(bool idleOnly, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var ((tenantId, day), lease) in _leases)
+        {
+            var idleFor = now - lease.LastUsed;
+            if (idleOnly && idleFor < IdleAfter)
+            {
+                continue;
+            }
+
+            if (!await lease.Gate.WaitAsync(TimeSpan.Zero, cancellationToken))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (lease.Unused > 0)
+                {
+                    await store.ReturnCallsAsync(tenantId, new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), (int)lease.Unused, cancellationToken);
+                    lease.Counted -= lease.Unused;
+                    lease.Unused = 0;
+                }
+                else if (idleFor > s_forgetAfter)
+                {
+                    lease.Forgotten = true;
+                    _leases.TryRemove(new((tenantId, day), lease));
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // The store is down: the lease is kept and given back on a later sweep.
+                Log.GiveBackFailed(logger, exception, tenantId);
+            }
+            finally
+            {
+                lease.Gate.Release();
+            }
+        }
+    }
+
+    private sealed class Lease
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public long Unused;
+        public long Counted;
+        public DateTimeOffset LastUsed;
+        public bool Forgotten;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give back the unused calls of tenant {TenantId}; retrying on the next sweep")]
+        public static partial void GiveBackFailed(ILogger logger, Exception exception, string tenantId);
+    }
+}
