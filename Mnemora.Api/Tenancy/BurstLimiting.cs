@@ -7,7 +7,10 @@ using Mnemora.Api.Http;
 
 namespace Mnemora.Api.Tenancy;
 
-/// <summary>A token bucket: <see cref="RequestsPerSecond"/> refill, at most <see cref="Burst"/> calls at once.</summary>
+/// <summary>
+/// A token bucket: <see cref="RequestsPerSecond"/> refill, at most <see cref="Burst"/> calls at once;
+/// past that, up to <see cref="Queue"/> calls wait (oldest first) for the next tokens, and the rest are refused.
+/// </summary>
 public sealed class TierBurst
 {
     [Range(1, 1_000_000)]
@@ -15,6 +18,10 @@ public sealed class TierBurst
 
     [Range(1, 10_000_000)]
     public int Burst { get; set; }
+
+    /// <summary>Calls held for a token rather than refused; keep it near half a second's refill, so none waits long.</summary>
+    [Range(0, 100_000)]
+    public int Queue { get; set; }
 }
 
 /// <summary>
@@ -29,13 +36,20 @@ public sealed class BurstLimitOptions
     /// <summary>Off only where a test floods one tenant on purpose to measure something else (the daily quota).</summary>
     public bool Enabled { get; set; } = true;
 
-    public TierBurst Free { get; set; } = new() { RequestsPerSecond = 10, Burst = 20 };
+    /// <summary>
+    /// How long a refused call is held before its 429 (less than its Retry-After, so a client that waits as told loses
+    /// nothing): a client looping on refusals over many connections is slowed to a few per connection a second.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
+    public TimeSpan RefusalDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    public TierBurst Starter { get; set; } = new() { RequestsPerSecond = 25, Burst = 50 };
+    public TierBurst Free { get; set; } = new() { RequestsPerSecond = 10, Burst = 20, Queue = 5 };
 
-    public TierBurst Pro { get; set; } = new() { RequestsPerSecond = 50, Burst = 100 };
+    public TierBurst Starter { get; set; } = new() { RequestsPerSecond = 25, Burst = 50, Queue = 12 };
 
-    public TierBurst Scale { get; set; } = new() { RequestsPerSecond = 100, Burst = 200 };
+    public TierBurst Pro { get; set; } = new() { RequestsPerSecond = 50, Burst = 100, Queue = 25 };
+
+    public TierBurst Scale { get; set; } = new() { RequestsPerSecond = 100, Burst = 200, Queue = 50 };
 
     public TierBurst For(TenantTier tier) => tier switch
     {
@@ -94,22 +108,27 @@ internal static class BurstLimiting
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             // Refilled continuously (by elapsed time) by the partitioned limiter's timer, not a second at a time.
             AutoReplenishment = false,
-            QueueLimit = 0,
+            // A client that keeps many calls open is paced (its calls wait a moment) rather than answered with 429s as fast
+            // as it can send them: that churn would cost the other tenants more than serving at the tier's rate.
+            QueueLimit = tier.Queue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
     }
 
-    private static ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
         var context = rejected.HttpContext;
+        var limits = context.RequestServices.GetRequiredService<IOptions<BurstLimitOptions>>().Value;
+        await Task.Delay(limits.RefusalDelay, cancellationToken);
         var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
 
         var tenant = context.RequestServices.GetRequiredService<TenantContext>();
-        var tier = context.RequestServices.GetRequiredService<IOptions<BurstLimitOptions>>().Value.For(tenant.Tier);
+        var tier = limits.For(tenant.Tier);
         context.Response.Headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"burst\";q={tier.Burst};w=1");
         var message = string.Create(CultureInfo.InvariantCulture,
             $"Too many requests at once: the {TenantTiers.Name(tenant.Tier)} tier allows {tier.RequestsPerSecond} per second in bursts of up to {tier.Burst}. Retry after {seconds} s.");
-        return new ValueTask(new ApiProblem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, message).ExecuteAsync(context));
+        await new ApiProblem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, message).ExecuteAsync(context);
     }
 }

@@ -9,6 +9,8 @@ internal static class BenchmarkCatalog
         new MemoryBenchmark(),
         new AuthQuotaBenchmark(),
         new SemanticSearchBenchmark(),
+        new LoadBenchmark(),
+        new NoisyNeighbourBenchmark(),
     ];
 }
 
@@ -17,6 +19,9 @@ internal interface IBenchmark
     string Name { get; }
 
     string Description { get; }
+
+    /// <summary>AppHost configuration the benchmark needs (e.g. the burst limit on); the system starts once with every selected benchmark's.</summary>
+    IReadOnlyList<string> SystemArguments => [];
 
     Task RunAsync(BenchmarkContext context, CancellationToken cancellationToken);
 }

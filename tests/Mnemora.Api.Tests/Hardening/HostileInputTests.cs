@@ -168,8 +168,8 @@ public sealed class HostileInputTests(MnemoraApp system)
             return;
         }
 
-        // A defective request that writes must never be accepted; a read with a defect only in noise may answer.
-        Assert.True(request.Method == "GET", $"A defective {request.Method} was accepted ({status}): {request}\n{body}");
+        // A defective request is never accepted; only the anonymous health route ignores what it does not read.
+        Assert.True(request.Route == "GET /v1/health", $"A defective request was accepted ({status}): {request}\n{body}");
         using var document = JsonDocument.Parse(body);
         Assert.True(document.RootElement.TryGetProperty("data", out _) && document.RootElement.TryGetProperty("meta", out _), $"{status} without the success envelope: {body}");
     }
