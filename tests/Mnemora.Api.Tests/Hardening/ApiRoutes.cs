@@ -29,6 +29,9 @@ public sealed record ApiRoute(string Method, string Path)
     /// <summary>True when the route takes a JSON body.</summary>
     public bool HasBody { get; init; }
 
+    /// <summary>True when the body must be there (an optional one may be empty or <c>null</c>).</summary>
+    public bool BodyRequired { get; init; }
+
     /// <summary>The body's properties and their JSON types.</summary>
     public IReadOnlyDictionary<string, JsonKind> BodyProperties { get; init; } = new Dictionary<string, JsonKind>();
 
@@ -62,6 +65,7 @@ public sealed record ApiRoute(string Method, string Path)
                 routes.Add(new ApiRoute(method.ToUpperInvariant(), path)
                 {
                     HasBody = operation?["requestBody"] is not null,
+                    BodyRequired = operation?["requestBody"]?["required"]?.GetValue<bool>() == true,
                     BodyProperties = Properties(Resolve(body, schemas), schemas),
                     Query = query,
                 });

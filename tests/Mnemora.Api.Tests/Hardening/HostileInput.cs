@@ -208,7 +208,9 @@ public static class HostileInput
                 invalidBytes = ((byte[][])[[0xC3, 0x28], [0xFF, 0xFE], [0xED, 0xA0, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80], [0xC0, 0xAF], [0x80]])[pick % 6];
                 break;
             case "not-an-object":
-                replaceBody = ((string[])["[]", "42", "\"text\"", "null", "true", "", " ", "[{}]"])[pick % 8];
+                // An optional body may be absent or null: only what is neither counts as a defect there.
+                string[] notObjects = route.BodyRequired ? ["[]", "42", "\"text\"", "null", "true", "", " ", "[{}]"] : ["[]", "42", "\"text\"", "true", "[{}]"];
+                replaceBody = notObjects[pick % notObjects.Length];
                 break;
             case "content-type":
                 contentType = s_contentTypes[pick % s_contentTypes.Length];
