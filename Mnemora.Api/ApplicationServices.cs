@@ -22,6 +22,7 @@ internal static class ApplicationServices
             options.SerializerOptions.DictionaryKeyPolicy = null;
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            options.SerializerOptions.Converters.Add(new Utf8JsonElementConverter());
         });
 
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemEnvelope.Customize);

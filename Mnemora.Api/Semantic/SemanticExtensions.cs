@@ -36,6 +36,8 @@ internal static class SemanticExtensions
                 Username = SemanticSchema.AppRole,
                 Password = options.AppPassword,
                 MaxPoolSize = options.MaxPoolSize,
+                Timeout = (int)Math.Ceiling(options.ConnectTimeout.TotalSeconds),
+                CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds),
                 ApplicationName = "mnemora-api-tenant",
             };
             var dataSource = new NpgsqlDataSourceBuilder(connection.ConnectionString)

@@ -8,13 +8,15 @@ namespace Mnemora.Api.Tenancy;
 /// <summary>
 /// Authenticates a tenant by its API key: Bearer key → hash → live key → tenant and tier, which
 /// fill the request's <see cref="TenantContext"/>. A value without a key's shape is refused
-/// before any lookup.
+/// before any lookup; a key the resolver has not cached is looked up only if the
+/// <see cref="KeyGuard"/> lets its client and prefix spend a lookup.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyResolver resolver) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyResolver resolver,
+    KeyGuard guard) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -29,11 +31,19 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Not an API key.");
         }
 
-        var owner = await resolver.ResolveAsync(ApiKeys.Hash(token), Context.RequestAborted);
+        var keyHash = ApiKeys.Hash(token);
+        if (resolver.TryResolve(keyHash, () => guard.TryBeginLookup(Context, token, keyHash)) is not { } lookup)
+        {
+            return AuthenticateResult.Fail("Too many unknown keys from this client.");
+        }
+
+        var owner = await lookup.WaitAsync(Context.RequestAborted);
         if (owner is null)
         {
             return AuthenticateResult.Fail("Unknown or revoked API key.");
         }
+
+        guard.MarkValid(keyHash);
 
         Context.RequestServices.GetRequiredService<TenantContext>().Set(owner.TenantId, owner.Tier);
         var identity = new ClaimsIdentity(

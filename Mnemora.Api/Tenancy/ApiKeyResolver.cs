@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Mnemora.Storage.Tenancy;
@@ -15,15 +16,45 @@ internal sealed record KeyOwner(string TenantId, TenantTier Tier);
 internal sealed class ApiKeyResolver(TenantStore store, TimeProvider time, IOptions<TenancyOptions> options) : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    private readonly ConcurrentDictionary<string, Lazy<Task<KeyOwner?>>> _inFlight = new(StringComparer.Ordinal);
 
-    public async ValueTask<KeyOwner?> ResolveAsync(string keyHash, CancellationToken cancellationToken)
+    /// <summary>
+    /// The key's owner (null when unknown or revoked): from the cache, else from a lookup already
+    /// running for the same hash (a burst of calls with one key costs one lookup), else from a new
+    /// lookup if <paramref name="admit"/> allows it. Null (no task) when it does not.
+    /// </summary>
+    public Task<KeyOwner?>? TryResolve(string keyHash, Func<bool> admit)
     {
         if (_cache.TryGetValue(keyHash, out KeyOwner? cached))
         {
-            return cached;
+            return Task.FromResult(cached);
         }
 
-        var owner = await LookUpAsync(keyHash, cancellationToken);
+        if (_inFlight.TryGetValue(keyHash, out var running))
+        {
+            return running.Value;
+        }
+
+        if (!admit())
+        {
+            return null;
+        }
+
+        var lookup = new Lazy<Task<KeyOwner?>>(() => LookUpAndCacheAsync(keyHash));
+        var winner = _inFlight.GetOrAdd(keyHash, lookup);
+        if (ReferenceEquals(winner, lookup))
+        {
+            _ = lookup.Value.ContinueWith(_ => _inFlight.TryRemove(KeyValuePair.Create(keyHash, lookup)), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return winner.Value;
+    }
+
+    // Shared by every request waiting for it, so no one request's cancellation ends it; the store clients' timeouts bound it.
+    private async Task<KeyOwner?> LookUpAndCacheAsync(string keyHash)
+    {
+        var owner = await LookUpAsync(keyHash, CancellationToken.None);
         _cache.Set(keyHash, owner, new MemoryCacheEntryOptions
         {
             Size = 1,

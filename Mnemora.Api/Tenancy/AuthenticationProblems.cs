@@ -14,6 +14,11 @@ internal static class AuthenticationProblems
             return Task.CompletedTask;
         }
 
+        if (KeyGuard.TryWriteRefusal(context, out var refused))
+        {
+            return refused;
+        }
+
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return new ApiProblem(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized,
             "A valid API key is required: send 'Authorization: Bearer <key>'.").ExecuteAsync(context);

@@ -23,6 +23,8 @@ internal static class TenancyExtensions
         builder.Services.AddSingleton<ApiKeyResolver>();
         builder.Services.AddSingleton<CallLeases>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CallLeases>());
+        builder.AddKeyGuard();
+        builder.AddBurstLimiting();
 
         // No default scheme: each route group names the scheme its policy accepts.
         builder.Services.AddAuthentication()
@@ -40,19 +42,26 @@ internal static class TenancyExtensions
         return builder;
     }
 
-    /// <summary>Authentication, authorization, then the daily quota: after the error envelope's middleware, before any endpoint.</summary>
+    /// <summary>
+    /// The client's address (from a trusted proxy), authentication (with the key guard), authorization,
+    /// the tenant's burst limit, then the daily quota: a call refused for bursting is not counted.
+    /// </summary>
     public static WebApplication UseTenancy(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseMiddleware<DailyQuotaMiddleware>();
         return app;
     }
 
-    /// <summary>Every call of the group needs a tenant key and counts against the tenant's daily quota.</summary>
+    /// <summary>Every call of the group needs a tenant key, passes the tenant's burst limit and counts against its daily quota.</summary>
     public static RouteGroupBuilder RequireTenant(this RouteGroupBuilder group)
     {
-        group.RequireAuthorization(TenancyAuthentication.TenantPolicy).WithMetadata(DailyQuotaMetadata.Instance);
+        group.RequireAuthorization(TenancyAuthentication.TenantPolicy)
+            .RequireRateLimiting(BurstLimiting.Policy)
+            .WithMetadata(DailyQuotaMetadata.Instance);
         return group;
     }
 }

@@ -11,6 +11,8 @@ internal static class BenchmarkCatalog
         new SemanticSearchBenchmark(),
         new PurgeBenchmark(),
         new ExportBenchmark(),
+        new LoadBenchmark(),
+        new NoisyNeighbourBenchmark(),
     ];
 }
 
@@ -19,6 +21,9 @@ internal interface IBenchmark
     string Name { get; }
 
     string Description { get; }
+
+    /// <summary>AppHost configuration the benchmark needs (e.g. the burst limit on); the system starts once with every selected benchmark's.</summary>
+    IReadOnlyList<string> SystemArguments => [];
 
     Task RunAsync(BenchmarkContext context, CancellationToken cancellationToken);
 }

@@ -24,12 +24,12 @@ internal sealed class BenchmarkContext : IAsyncDisposable
 
     public string OperatorKey { get; }
 
-    public static async Task<BenchmarkContext> StartAsync()
+    public static async Task<BenchmarkContext> StartAsync(IReadOnlyList<string> systemArguments)
     {
         var data = MnemoraSystem.CreateDataDirectory("mnemora-bench-");
         var operatorKey = "op_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         Console.WriteLine($"Starting the system (process mode, data in {data.FullName}) ...");
-        var app = await MnemoraSystem.StartAsync(data.FullName, operatorKey, ["--Mnemora:Tiering:Interval=01:00:00"]);
+        var app = await MnemoraSystem.StartAsync(data.FullName, operatorKey, ["--Mnemora:Tiering:Interval=01:00:00", .. systemArguments]);
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, Release={!IsDebug()}");
         Console.WriteLine(Measurement.Header);
         return new BenchmarkContext(app, data, operatorKey);

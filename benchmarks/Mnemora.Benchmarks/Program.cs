@@ -20,7 +20,7 @@ if (unknown.Count > 0)
 }
 
 var selected = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name)).ToList();
-await using var context = await BenchmarkContext.StartAsync();
+await using var context = await BenchmarkContext.StartAsync([.. selected.SelectMany(b => b.SystemArguments).Distinct()]);
 foreach (var benchmark in selected)
 {
     Console.WriteLine();

@@ -19,7 +19,10 @@ public static class MnemoraSystem
     /// <summary>Resources that must be healthy before a test or benchmark may use the system.</summary>
     public static readonly IReadOnlyList<string> Resources = ["postgres", "dynamodb", "s3", "api", "tiering", "dashboard"];
 
-    /// <summary>Starts the system; <c>extraArgs</c> is more AppHost configuration, e.g. <c>--Mnemora:Tiering:Interval=00:00:01</c>.</summary>
+    /// <summary>
+    /// Starts the system; <c>extraArgs</c> is more AppHost configuration, e.g. <c>--Mnemora:Tiering:Interval=00:00:01</c>
+    /// (a later value wins, so <c>--Mnemora:BurstLimits:Enabled=true</c> turns the burst limit back on).
+    /// </summary>
     public static async Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, CancellationToken cancellationToken = default)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -32,6 +35,9 @@ public static class MnemoraSystem
             "--Parameters:dashboard-password=test-dashboard-password",
             "--Parameters:postgres-password=TestPostgresPassword1",
             $"--Parameters:postgres-app-password={PostgresAppPassword}",
+            // Suites that flood one tenant on purpose (the daily quota, bursts of stores) measure other things;
+            // the hardening tests and the noisy-neighbour benchmark turn the per-tenant burst limit back on.
+            "--Mnemora:BurstLimits:Enabled=false",
             .. extraArgs,
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Mnemora_AppHost>(

@@ -18,4 +18,12 @@ public sealed class TenantDatabaseOptions
     /// <summary>Connections the tenant pool may open.</summary>
     [Range(1, 1000)]
     public int MaxPoolSize { get; set; } = 50;
+
+    /// <summary>How long a request waits to connect (or for a pooled connection): a server that is down is a quick 503, not a hang.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long one statement may run.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
