@@ -23,6 +23,9 @@ public sealed class TieringWorkerTests(MnemoraApp system)
         var beforeReplay = await host.ReadAllAsync(tenant, "agent-1", new EpisodeQuery(SessionId: "s1", Limit: 1000), ct);
         Assert.Equal(written, before);
         Assert.Equal(40, await host.HotCountAsync(tenant, "agent-1", ct));
+        // Every episode is past the retention before the worker starts, so one cycle moves them all
+        // (two objects, one per session); on a slow machine the writes alone can outlast it.
+        await Task.Delay(s_retention, ct);
 
         await using (var worker = await WorkerProcess.StartAsync(system.App, s_retention, faultFile: null))
         {
