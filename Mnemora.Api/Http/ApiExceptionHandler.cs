@@ -43,13 +43,17 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
     /// <summary>True when the failure is a store being down or slow, not a bug: such requests may be retried.</summary>
     internal static bool IsStoreUnavailable(Exception exception, CancellationToken requestAborted) => exception switch
     {
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => IsStoreUnavailable(e, requestAborted)),
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or IOException or TimeoutException,
         AmazonServiceException aws => aws.StatusCode >= System.Net.HttpStatusCode.InternalServerError
             || aws.InnerException is HttpRequestException or SocketException or IOException or TimeoutException
             || aws.ErrorCode is "ResourceNotFoundException" or "NoSuchBucket",
         AmazonClientException => true,
         HttpRequestException or SocketException or TimeoutException => true,
-        TaskCanceledException when !requestAborted.IsCancellationRequested => true,
+        // A store call's own timeout (the SDKs' per-attempt limits), not the client going away.
+        OperationCanceledException when !requestAborted.IsCancellationRequested => true,
+        // Wrapped by a library on its way up: judged by its cause.
+        { InnerException: { } inner } => IsStoreUnavailable(inner, requestAborted),
         _ => false,
     };
 
