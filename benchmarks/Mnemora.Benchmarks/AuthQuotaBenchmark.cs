@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using HdrHistogram;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Mnemora.Storage;
 using Mnemora.Storage.Tenancy;
 using Mnemora.Storage.Usage;
 
@@ -30,7 +26,7 @@ internal sealed class AuthQuotaBenchmark : IBenchmark
         var (tenantId, client) = await context.CreateTenantAsync("scale", cancellationToken);
         using var tenant = client;
         using var anonymous = context.CreateApiClient();
-        using var host = await StoreHostAsync(context, cancellationToken);
+        using var host = await context.StartStoreHostAsync(cancellationToken);
         var store = host.Services.GetRequiredService<TenantStore>();
         var meter = host.Services.GetRequiredService<IUsageMeter>();
 
@@ -86,22 +82,5 @@ internal sealed class AuthQuotaBenchmark : IBenchmark
             await store.GetTenantAsync(key!.TenantId, ct);
         }, Operations, cancellationToken: cancellationToken);
 
-    }
-
-    /// <summary>The stores' clients as a service replica registers them, pointed at the running system.</summary>
-    private static async Task<IHost> StoreHostAsync(BenchmarkContext context, CancellationToken cancellationToken)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:postgres"] = await context.ConnectionStringAsync("postgres"),
-            ["ConnectionStrings:dynamodb"] = await context.ConnectionStringAsync("dynamodb"),
-            ["ConnectionStrings:s3"] = await context.ConnectionStringAsync("s3"),
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddMnemoraStorage(provision: false);
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return host;
     }
 }

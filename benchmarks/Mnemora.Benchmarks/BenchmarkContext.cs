@@ -4,6 +4,11 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Mnemora.Storage;
+using Mnemora.Storage.Memory;
 using Mnemora.Testing;
 
 namespace Mnemora.Benchmarks;
@@ -70,5 +75,23 @@ internal sealed class BenchmarkContext : IAsyncDisposable
 #else
         return false;
 #endif
+    }
+
+    /// <summary>The stores' clients as a service replica registers them (memory stores included), pointed at the running system.</summary>
+    public async Task<IHost> StartStoreHostAsync(CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = await ConnectionStringAsync("postgres"),
+            ["ConnectionStrings:dynamodb"] = await ConnectionStringAsync("dynamodb"),
+            ["ConnectionStrings:s3"] = await ConnectionStringAsync("s3"),
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddMnemoraStorage(provision: false);
+        builder.Services.AddMemoryStores();
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return host;
     }
 }

@@ -4,10 +4,7 @@ using System.Net.Http.Headers;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mnemora.Storage;
 using Mnemora.Storage.Memory;
@@ -41,7 +38,7 @@ internal sealed class ExportBenchmark : IBenchmark
         // A plain client: the testing host's client logs every request, which would be measured too.
         using var api = new HttpClient { BaseAddress = context.CreateApiClient().BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
         api.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
-        using var host = await StoreHostAsync(context, cancellationToken);
+        using var host = await context.StartStoreHostAsync(cancellationToken);
         var dynamo = host.Services.GetRequiredService<IAmazonDynamoDB>();
         var s3 = host.Services.GetRequiredService<IAmazonS3>();
         var storage = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
@@ -318,23 +315,6 @@ internal sealed class ExportBenchmark : IBenchmark
     }
 
     private static string Mb(long bytes) => $"{bytes / 1e6:F0} MB";
-
-    private static async Task<IHost> StoreHostAsync(BenchmarkContext context, CancellationToken cancellationToken)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:postgres"] = await context.ConnectionStringAsync("postgres"),
-            ["ConnectionStrings:dynamodb"] = await context.ConnectionStringAsync("dynamodb"),
-            ["ConnectionStrings:s3"] = await context.ConnectionStringAsync("s3"),
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddMnemoraStorage(provision: false);
-        builder.Services.AddMemoryStores();
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return host;
-    }
 
     private readonly record struct ExportSize(long Lines, long Bytes);
 }

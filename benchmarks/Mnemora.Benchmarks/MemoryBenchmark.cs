@@ -4,10 +4,7 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using HdrHistogram;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mnemora.Storage;
 using Mnemora.Storage.Memory;
@@ -37,7 +34,7 @@ internal sealed class MemoryBenchmark : IBenchmark
         // A plain client: the testing host's client logs every request to the console, which would be measured too.
         using var api = new HttpClient { BaseAddress = context.CreateApiClient().BaseAddress };
         api.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
-        using var host = await StoreHostAsync(context, cancellationToken);
+        using var host = await context.StartStoreHostAsync(cancellationToken);
         var dynamo = host.Services.GetRequiredService<IAmazonDynamoDB>();
         var tenants = host.Services.GetRequiredService<TenantStore>();
         var quotaTenant = $"bench-quota-{Guid.NewGuid():N}";
@@ -166,22 +163,5 @@ internal sealed class MemoryBenchmark : IBenchmark
         }
 
         return measurements;
-    }
-
-    private static async Task<IHost> StoreHostAsync(BenchmarkContext context, CancellationToken cancellationToken)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:postgres"] = await context.ConnectionStringAsync("postgres"),
-            ["ConnectionStrings:dynamodb"] = await context.ConnectionStringAsync("dynamodb"),
-            ["ConnectionStrings:s3"] = await context.ConnectionStringAsync("s3"),
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddMnemoraStorage(provision: false);
-        builder.Services.AddMemoryStores();
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return host;
     }
 }

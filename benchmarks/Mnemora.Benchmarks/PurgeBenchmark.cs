@@ -3,10 +3,8 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mnemora.Storage;
 using Mnemora.Storage.Memory;
@@ -41,7 +39,7 @@ internal sealed class PurgeBenchmark : IBenchmark
         using var api = new HttpClient { BaseAddress = client.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
         api.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
         client.Dispose();
-        using var host = await StoreHostAsync(context, cancellationToken);
+        using var host = await context.StartStoreHostAsync(cancellationToken);
         await using var owner = NpgsqlDataSource.Create(await context.ConnectionStringAsync("postgres"));
 
         foreach (var agent in (string[])["purged-agent", "raw-agent"])
@@ -233,22 +231,5 @@ internal sealed class PurgeBenchmark : IBenchmark
         }
 
         return vector;
-    }
-
-    private static async Task<IHost> StoreHostAsync(BenchmarkContext context, CancellationToken cancellationToken)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:postgres"] = await context.ConnectionStringAsync("postgres"),
-            ["ConnectionStrings:dynamodb"] = await context.ConnectionStringAsync("dynamodb"),
-            ["ConnectionStrings:s3"] = await context.ConnectionStringAsync("s3"),
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddMnemoraStorage(provision: false);
-        builder.Services.AddMemoryStores();
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return host;
     }
 }
