@@ -23,7 +23,13 @@ import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
 for path in glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True):
-    c = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    root = ET.parse(path).getroot()
+    # Repeat each failure here, so the end of the log says what failed and why.
+    for r in root.iterfind("t:Results/t:UnitTestResult", ns):
+        if r.get("outcome") not in ("Passed", "NotExecuted"):
+            message = r.findtext("t:Output/t:ErrorInfo/t:Message", "", ns).strip()
+            print(f"FAILED {r.get('testName')}\n  {message[:2000]}")
+    c = root.find("t:ResultSummary/t:Counters", ns)
     passed += int(c.get("passed", 0))
     failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
     # xunit v3 leaves skipped tests out of "executed" without counting them as notExecuted.
