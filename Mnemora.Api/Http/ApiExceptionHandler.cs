@@ -45,9 +45,11 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
     {
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => IsStoreUnavailable(e, requestAborted)),
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or IOException or TimeoutException,
+        // An answer cut short by a store going down cannot be read: a store fault, not a bug.
+        AmazonUnmarshallingException => true,
         AmazonServiceException aws => aws.StatusCode >= System.Net.HttpStatusCode.InternalServerError
-            || aws.InnerException is HttpRequestException or SocketException or IOException or TimeoutException
-            || aws.ErrorCode is "ResourceNotFoundException" or "NoSuchBucket",
+            || aws.ErrorCode is "ResourceNotFoundException" or "NoSuchBucket"
+            || (aws.InnerException is { } cause && IsStoreUnavailable(cause, requestAborted)),
         AmazonClientException => true,
         HttpRequestException or SocketException or TimeoutException => true,
         // A store call's own timeout (the SDKs' per-attempt limits), not the client going away.

@@ -83,7 +83,7 @@ public sealed class StoreFaultTests(HardeningSystem system)
         // Never a hang, never a 5xx other than 503 (a store that is down), never an unenveloped answer.
         Assert.All(outcomes, o => Assert.True(o.Elapsed < s_quick, $"{o.Op} took {o.Elapsed} in phase {o.PhaseAtStart}: {(int)o.Status}\n{report}"));
         Assert.All(outcomes, o => Assert.True(IsSuccess(o) || o.Status == HttpStatusCode.ServiceUnavailable,
-            $"{o.Op} answered {(int)o.Status} in phase {o.PhaseAtStart}: {o.Body}"));
+            $"{o.Op} answered {(int)o.Status} in phase {o.PhaseAtStart}: {o.Body}\n{report}"));
 
         // Steady phases: before and after, everything succeeds; while down, exactly what needs the store is refused.
         foreach (var o in outcomes.Where(o => o.PhaseAtStart == o.PhaseAtEnd && o.PhaseAtStart is "before" or "after"))

@@ -59,7 +59,10 @@ public sealed partial class OperatorJourneyTests(DashboardSystem system)
         await page.GetByTestId("new-tenant-button").ClickAsync();
         await page.Locator("[data-testid=new-tenant-id]").FillAsync(tenantId);
         await page.Locator("[data-testid=new-tenant-name]").FillAsync("Acme Robotics");
-        await page.GetByTestId("create-tenant-button").ClickAsync();
+        // The button is enabled once the server has the id; a click on the disabled web component would be lost.
+        var createButton = page.GetByTestId("create-tenant-button");
+        await Assertions.Expect(createButton).Not.ToHaveAttributeAsync("disabled", AnyValue());
+        await createButton.ClickAsync();
 
         await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/tenants/{tenantId}$"));
         await Assertions.Expect(page.GetByTestId("tenant-title")).ToHaveTextAsync("Acme Robotics");
