@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mnemora.Api.Agents;
 using Mnemora.Api.Http;
+using Mnemora.Api.Mcp;
+using Mnemora.Api.Memory;
 using Mnemora.Api.Semantic;
 using Mnemora.Api.Summaries;
 using Mnemora.Api.Tenancy;
@@ -39,9 +41,21 @@ internal static class ApplicationServices
         builder.AddSemanticMemory();
         builder.AddTenancy();
         builder.Services.AddMemoryStores();
+        // The services the routes share, so no handler calls another.
+        builder.Services.Configure<Dictionary<string, TierOverrides>>(builder.Configuration.GetSection(TierCatalog.Section));
+        builder.Services.AddSingleton<TierCatalog>();
+        builder.Services.AddSingleton<StateService>();
+        builder.Services.AddSingleton<EpisodeService>();
+        builder.Services.AddSingleton<UsageReader>();
+        builder.Services.AddSingleton<TenantLifecycle>();
+        // The audit trail (its log is one of the tenants table's stores): appended by the operator routes and the tenant routes that export, import or purge.
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<Mnemora.Api.Audit.AuditTrail>();
         builder.AddWholeAgent();
         builder.AddMemoryTransfer();
         builder.AddSummaries();
+        builder.AddMcpServer();
+        builder.AddSemanticExpiry();
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using Mnemora.Api;
 using Mnemora.Api.Apis;
 using Mnemora.Api.Http;
+using Mnemora.Api.Mcp;
 using Mnemora.Api.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,11 +13,13 @@ var app = builder.Build();
 
 app.UseMnemoraHttp();
 app.UseTenancy();
+app.UseRequestBodyLimits();
 app.MapDefaultEndpoints();
 app.MapApiReference();
 
 app.MapHealthApi();
 app.MapAdminApi();
+app.MapTierApi();
 app.MapAgentAdminApi();
 app.MapOperatorExportApi();
 
@@ -28,5 +31,8 @@ tenantApi.MapEpisodicApi();
 tenantApi.MapMemoryApi();
 tenantApi.MapTransferApi();
 tenantApi.MapSummaryApi();
+
+// Agents reach the same memory as tools over the Model Context Protocol.
+app.MapMcpServer();
 
 app.Run();

@@ -16,18 +16,26 @@ var api = builder.AddProject<Projects.Mnemora_Api>("api")
     .WithStores(stores)
     .WithEnvironment("Mnemora__OperatorKey", operatorKey)
     .WithEnvironment("Mnemora__Postgres__AppPassword", postgresAppPassword)
+    // What a request may wait on each store before it is a 503 (README: "A store that does not answer").
+    .WithConfigurationSection(builder.Configuration, "Mnemora:Stores")
+    .WithConfigurationSection(builder.Configuration, "Mnemora:Postgres")
     .WithConfigurationSection(builder.Configuration, "Mnemora:Summaries")
     .WithConfigurationSection(builder.Configuration, "Mnemora:BurstLimits")
+    .WithConfigurationSection(builder.Configuration, "Mnemora:Tiers")
     .WithConfigurationSection(builder.Configuration, "Mnemora:KeyGuard")
+    .WithConfigurationSection(builder.Configuration, "Mnemora:ForwardedHeaders")
+    .WithConfigurationSection(builder.Configuration, "Mnemora:SemanticExpiry")
     .WithFixedPort(builder.Configuration["Mnemora:ApiPort"])
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")
     .WithUrl("/scalar", "API reference")
     .WithHttpHealthCheck("/health");
 
+// The worker moves episodes between DynamoDB and S3: it gets no PostgreSQL connection string at all.
 builder.AddProject<Projects.Mnemora_Tiering>("tiering")
-    .WithStores(stores)
+    .WithAwsStores(stores)
     .WaitFor(api)
     .WithConfigurationSection(builder.Configuration, "Mnemora:Tiering")
+    .WithConfigurationSection(builder.Configuration, "Mnemora:Stores")
     .WithHttpHealthCheck("/health");
 
 // The operator console: talks to the API's operator routes only, never to a store.
@@ -36,7 +44,12 @@ builder.AddProject<Projects.Mnemora_Dashboard>("dashboard")
     .WaitFor(api)
     .WithEnvironment("Mnemora__OperatorKey", operatorKey)
     .WithEnvironment("Mnemora__DashboardPassword", dashboardPassword)
+    .WithConfigurationSection(builder.Configuration, "Mnemora:ForwardedHeaders")
+    .WithConfigurationSection(builder.Configuration, "Mnemora:SignIn")
     .WithFixedPort(builder.Configuration["Mnemora:DashboardPort"])
     .WithHttpHealthCheck("/health");
+
+// Every service runs in Production (no developer error page) unless --Mnemora:ServiceEnvironment says otherwise.
+builder.WithServiceEnvironment();
 
 builder.Build().Run();

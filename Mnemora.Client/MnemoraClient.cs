@@ -38,6 +38,12 @@ public sealed class MnemoraClient
     public Task<Usage> GetUsageAsync(CancellationToken cancellationToken = default) =>
         _http.SendAsync(HttpMethod.Get, "v1/usage", null, MnemoraJsonContext.Default.EnvelopeUsage, cancellationToken);
 
+    /// <summary>Reads how many semantic memories (vectors) the tenant stores (<c>GET /v1/usage/vectors</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The number of stored vectors.</returns>
+    public async Task<long> GetVectorCountAsync(CancellationToken cancellationToken = default) =>
+        (await _http.SendAsync(HttpMethod.Get, "v1/usage/vectors", null, MnemoraJsonContext.Default.EnvelopeVectorCountBody, cancellationToken)).VectorCount;
+
     // ---- Working memory (state) ----
 
     /// <summary>Creates or overwrites a session's state (<c>POST /v1/state</c>): version 1 when new, the previous version + 1 otherwise.</summary>
@@ -121,8 +127,12 @@ public sealed class MnemoraClient
     /// <param name="topK">At most this many results, 1–100; the server's default is 10.</param>
     /// <param name="threshold">Only results with <see cref="SemanticMemory.SimilarityScore"/> at least this, 0–1; the server's default is 0.1.</param>
     /// <param name="metadataFilter">Only memories whose metadata has each of these keys with an equal value.</param>
+    /// <param name="mode">How to rank: by meaning (<see cref="SearchMode.Vector"/>, the server's default), <see cref="SearchMode.Hybrid"/> or by words.</param>
+    /// <param name="filter">Metadata operators (<c>$eq $ne $in $nin $gt $gte $lt $lte $exists</c>, <c>$and</c>/<c>$or</c>), e.g. <c>{"priority": {"$gte": 2}}</c>.</param>
+    /// <param name="createdAfter">Only memories stored after this instant.</param>
+    /// <param name="createdBefore">Only memories stored before this instant.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The matches, best first, each with its similarity score.</returns>
+    /// <returns>The matches, best first, each with its similarity score and the score it was ranked by.</returns>
     public async Task<IReadOnlyList<SemanticMemory>> SearchMemoryAsync(
         string query,
         string? agentId = null,
@@ -130,9 +140,17 @@ public sealed class MnemoraClient
         int? topK = null,
         double? threshold = null,
         JsonObject? metadataFilter = null,
+        SearchMode? mode = null,
+        JsonObject? filter = null,
+        DateTimeOffset? createdAfter = null,
+        DateTimeOffset? createdBefore = null,
         CancellationToken cancellationToken = default)
     {
-        var body = new SearchSemanticRequest(query, agentId, @namespace, topK, threshold, metadataFilter);
+        var body = new SearchSemanticRequest(
+            query, agentId, @namespace, topK, threshold, metadataFilter,
+            mode?.ToString().ToLowerInvariant(), filter,
+            createdAfter?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            createdBefore?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         var results = await _http.SendAsync(HttpMethod.Post, "v1/memory/semantic/search", MnemoraHttp.Json(body, MnemoraJsonContext.Default.SearchSemanticRequest), MnemoraJsonContext.Default.EnvelopeSemanticResults, cancellationToken);
         return results.Results;
     }
@@ -150,6 +168,73 @@ public sealed class MnemoraClient
     /// <returns>A task that completes when the memory is deleted.</returns>
     public Task DeleteMemoryAsync(Guid id, CancellationToken cancellationToken = default) =>
         _http.SendAsync(HttpMethod.Delete, Path("v1/memory/semantic", Id(id)), cancellationToken);
+
+    /// <summary>
+    /// Stores a memory that expires (<c>POST /v1/memory/semantic</c> with <c>ttl_hours</c>): after <paramref name="timeToLive"/>
+    /// (whole hours, 1–87600) it is gone from every read.
+    /// </summary>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="content">The text (non-empty).</param>
+    /// <param name="timeToLive">How long the memory lives, in whole hours.</param>
+    /// <param name="namespace">The namespace; <c>default</c> when null.</param>
+    /// <param name="metadata">Free-form metadata.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The stored memory, with <see cref="SemanticMemory.ExpiresAt"/>.</returns>
+    public Task<SemanticMemory> StoreExpiringMemoryAsync(string agentId, string content, TimeSpan timeToLive, string? @namespace = null, JsonObject? metadata = null, CancellationToken cancellationToken = default)
+    {
+        var body = new StoreSemanticRequest(agentId, content, @namespace, metadata, (int)Math.Ceiling(timeToLive.TotalHours));
+        return _http.SendAsync(HttpMethod.Post, "v1/memory/semantic", MnemoraHttp.Json(body, MnemoraJsonContext.Default.StoreSemanticRequest), MnemoraJsonContext.Default.EnvelopeSemanticMemory, cancellationToken);
+    }
+
+    /// <summary>
+    /// Edits a semantic memory (<c>PATCH /v1/memory/semantic/{id}</c>): a new content is embedded again, metadata
+    /// replaces the old. With <paramref name="version"/>, a memory changed since is a <see cref="ConflictException"/>.
+    /// </summary>
+    /// <param name="id">The memory's id.</param>
+    /// <param name="content">The new text; null keeps it.</param>
+    /// <param name="metadata">The new metadata (replaces); null keeps it.</param>
+    /// <param name="namespace">The new namespace; null keeps it.</param>
+    /// <param name="version">The version the edit expects the memory to be at; null: any.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The memory as edited, its version + 1.</returns>
+    public Task<SemanticMemory> UpdateMemoryAsync(Guid id, string? content = null, JsonObject? metadata = null, string? @namespace = null, long? version = null, CancellationToken cancellationToken = default)
+    {
+        var body = new PatchSemanticRequest(content, metadata, @namespace, version);
+        return _http.SendAsync(HttpMethod.Patch, Path("v1/memory/semantic", Id(id)), MnemoraHttp.Json(body, MnemoraJsonContext.Default.PatchSemanticRequest), MnemoraJsonContext.Default.EnvelopeSemanticMemory, cancellationToken);
+    }
+
+    /// <summary>Every version of a semantic memory, oldest first (<c>GET /v1/memory/semantic/{id}/history</c>), its deletion included.</summary>
+    /// <param name="id">The memory's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The versions, oldest first.</returns>
+    public async Task<IReadOnlyList<SemanticMemoryVersion>> GetMemoryHistoryAsync(Guid id, CancellationToken cancellationToken = default) =>
+        (await _http.SendAsync(HttpMethod.Get, Path("v1/memory/semantic", Id(id), "history"), null, MnemoraJsonContext.Default.EnvelopeSemanticHistory, cancellationToken)).History;
+
+    /// <summary>One page of an agent's semantic memories, newest first (<c>GET /v1/memory/semantic</c>).</summary>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="namespace">Only this namespace; null: all.</param>
+    /// <param name="limit">Memories in the page, 1–100; null: the server's default (20).</param>
+    /// <param name="cursor">The <see cref="SemanticMemoryPage.NextCursor"/> of the previous page; null for the first. Send the same filters with it.</param>
+    /// <param name="filter">Metadata operators, as <see cref="SearchMemoryAsync"/> takes them, e.g. <c>{"priority": {"$gte": 2}}</c>; null: none.</param>
+    /// <param name="createdAfter">Only memories stored after this instant.</param>
+    /// <param name="createdBefore">Only memories stored before this instant.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page and the cursor of the next one.</returns>
+    public Task<SemanticMemoryPage> ListMemoriesAsync(
+        string agentId,
+        string? @namespace = null,
+        int? limit = null,
+        string? cursor = null,
+        JsonObject? filter = null,
+        DateTimeOffset? createdAfter = null,
+        DateTimeOffset? createdBefore = null,
+        CancellationToken cancellationToken = default)
+    {
+        var query = Query(
+            ("agent_id", agentId), ("namespace", @namespace), ("limit", limit?.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor),
+            ("filter", filter?.ToJsonString()), ("created_after", Instant(createdAfter)), ("created_before", Instant(createdBefore)));
+        return _http.SendAsync(HttpMethod.Get, "v1/memory/semantic" + query, null, MnemoraJsonContext.Default.EnvelopeSemanticMemoryPage, cancellationToken);
+    }
 
     // ---- Episodic memory ----
 
@@ -219,7 +304,7 @@ public sealed class MnemoraClient
 
     /// <summary>
     /// Replays a session's episodes in time order (<c>GET /v1/memory/episodic/{agent_id}/sessions/{session_id}</c>),
-    /// page by page as the enumeration goes; <see cref="NotFoundException"/> (on the first step) when the session has none.
+    /// page by page as the enumeration goes (each page ends at 1,000 episodes or about 4 MB; the cursor continues); empty when the session has none.
     /// </summary>
     /// <param name="agentId">The agent.</param>
     /// <param name="sessionId">The session.</param>
@@ -319,6 +404,51 @@ public sealed class MnemoraClient
     public Task<PurgeResult> PurgeAgentAsync(string agentId, CancellationToken cancellationToken = default) =>
         _http.SendAsync(HttpMethod.Delete, Path("v1/memory", agentId), null, MnemoraJsonContext.Default.EnvelopePurgeResult, cancellationToken);
 
+    // ---- Export and import ----
+
+    /// <summary>
+    /// Opens the export of an agent (<c>GET /v1/memory/{agent_id}/export</c>): every state record, episode
+    /// (hot and cold) and semantic memory as NDJSON, streamed as the server reads its stores. Copy it to a
+    /// file, or give it to <see cref="ImportAsync"/>. <see cref="NotFoundException"/> when the agent has no memories.
+    /// </summary>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="includeEmbeddings">False leaves the vectors out (a third of the size; the import embeds again).</param>
+    /// <param name="cancellationToken">Cancels opening the export; reads take their own token.</param>
+    /// <returns>The NDJSON body; disposing it ends the transfer.</returns>
+    public Task<Stream> ExportAgentAsync(string agentId, bool includeEmbeddings = true, CancellationToken cancellationToken = default) =>
+        _http.OpenStreamAsync(Path("v1/memory", agentId, "export") + Embeddings(includeEmbeddings), Ndjson.MediaType, cancellationToken);
+
+    /// <summary>
+    /// The export of an agent (<c>GET /v1/memory/{agent_id}/export</c>) line by line as it streams: the
+    /// header, one object per record (<c>memory_type</c> says its kind), then the end line with the counts.
+    /// </summary>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="includeEmbeddings">False leaves the vectors out.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The lines of the export, in order.</returns>
+    public async IAsyncEnumerable<JsonObject> ReadAgentExportAsync(string agentId, bool includeEmbeddings = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var export = await ExportAgentAsync(agentId, includeEmbeddings, cancellationToken);
+        await foreach (var line in Ndjson.ReadAsync(export, cancellationToken))
+        {
+            yield return line;
+        }
+    }
+
+    /// <summary>
+    /// Imports an export into this tenant (<c>POST /v1/memory/import</c>), streamed from <paramref name="export"/>.
+    /// The server validates the whole file before writing anything: a bad line is a <see cref="ValidationException"/>
+    /// that names it. Importing the same file again duplicates nothing. A retry needs a seekable stream (a file).
+    /// </summary>
+    /// <param name="export">The NDJSON export from its current position, e.g. a file or <see cref="ExportAgentAsync"/>'s stream; read to its end, left open.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>What was imported and skipped.</returns>
+    public Task<ImportResult> ImportAsync(Stream export, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(export);
+        return _http.SendAsync(HttpMethod.Post, "v1/memory/import", new ImportContent(export, Ndjson.MediaType), MnemoraJsonContext.Default.EnvelopeImportResult, cancellationToken);
+    }
+
     // ---- Wire helpers ----
 
     /// <summary>A relative path of escaped segments: an id with <c>/</c> stays one segment (and the server refuses it); <c>.</c> and <c>..</c> are refused here.</summary>
@@ -353,6 +483,8 @@ public sealed class MnemoraClient
 
         return query.ToString();
     }
+
+    internal static string Embeddings(bool include) => include ? "" : "?embeddings=false";
 
     private static string Id(Guid id) => id.ToString("D", CultureInfo.InvariantCulture);
 

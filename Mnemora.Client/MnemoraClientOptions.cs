@@ -71,4 +71,10 @@ public sealed class MnemoraRetryOptions
     /// <see cref="RateLimitedException.RetryAfter"/> set. Default 30 seconds.
     /// </summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Whether POST, PUT, PATCH and DELETE are retried too. Default true. False suits a caller that would
+    /// rather see a failure than risk a write running twice (an operator console creating tenants or keys).
+    /// </summary>
+    public bool RetryUnsafeMethods { get; set; } = true;
 }

@@ -48,13 +48,30 @@ internal sealed class MnemoraHttp
         using var response = await SendRawAsync(method, path, content: null, cancellationToken);
     }
 
+    /// <summary>Sends a request whose answer is a stream (an NDJSON export): the returned stream owns the response, so disposing it ends the transfer.</summary>
+    public async Task<Stream> OpenStreamAsync(string path, string mediaType, CancellationToken cancellationToken)
+    {
+        var response = await SendRawAsync(HttpMethod.Get, path, content: null, cancellationToken, mediaType);
+        try
+        {
+            return new ResponseStream(response, await response.Content.ReadAsStreamAsync(cancellationToken));
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
     public static JsonContent Json<T>(T value, JsonTypeInfo<T> typeInfo) => JsonContent.Create(value, typeInfo);
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, string accept = "application/json")
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         request.Headers.Authorization = _authorization;
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        // An error comes as problem+json whatever the success's type: say so, or the server may find no format for it.
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json"));
         var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.IsSuccessStatusCode)
         {

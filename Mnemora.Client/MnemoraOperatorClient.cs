@@ -1,8 +1,11 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+
 namespace Mnemora.Client;
 
 /// <summary>
 /// A client of the operator API (<c>/admin/v1</c>): creates tenants, sets their tiers, issues and
-/// revokes their API keys, and deletes them. Authenticated by the operator key, never a tenant key.
+/// revokes their API keys, lists and purges their agents, reads their daily calls, exports them, and deletes them. Authenticated by the operator key, never a tenant key.
 /// Thread-safe. Errors surface as <see cref="MnemoraException"/> subclasses.
 /// </summary>
 public sealed class MnemoraOperatorClient
@@ -89,4 +92,116 @@ public sealed class MnemoraOperatorClient
     /// <returns>A task that completes when the key is revoked.</returns>
     public Task RevokeKeyAsync(string tenantId, string keyId, CancellationToken cancellationToken = default) =>
         _http.SendAsync(HttpMethod.Delete, MnemoraClient.Path("admin/v1/tenants", tenantId, "keys", keyId), cancellationToken);
+
+    /// <summary>
+    /// Sets how many days a tenant's episodes are kept (<c>PATCH /admin/v1/tenants/{tenant_id}</c> with <c>retention_days</c>);
+    /// null keeps them for ever. The change is recorded in the audit trail.
+    /// </summary>
+    /// <param name="tenantId">The tenant's id.</param>
+    /// <param name="retentionDays">Days to keep episodes; null: for ever.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The tenant, with its retention.</returns>
+    public Task<Tenant> SetRetentionAsync(string tenantId, int? retentionDays, CancellationToken cancellationToken = default)
+    {
+        var body = new RetentionRequest(retentionDays);
+        return _http.SendAsync(HttpMethod.Patch, MnemoraClient.Path("admin/v1/tenants", tenantId), MnemoraHttp.Json(body, MnemoraJsonContext.Default.RetentionRequest), MnemoraJsonContext.Default.EnvelopeTenant, cancellationToken);
+    }
+
+    /// <summary>One page of a tenant's audit trail, newest first (<c>GET /admin/v1/tenants/{tenant_id}/audit</c>).</summary>
+    /// <param name="tenantId">The tenant's id.</param>
+    /// <param name="limit">Events in the page, 1–100; null: the server's default (50).</param>
+    /// <param name="cursor">The <see cref="AuditPage.NextCursor"/> of the previous page; null for the first.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page.</returns>
+    public async Task<AuditPage> GetTenantAuditAsync(string tenantId, int? limit = null, string? cursor = null, CancellationToken cancellationToken = default)
+    {
+        var query = MnemoraClient.Query(("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", cursor));
+        var page = await _http.SendAsync(HttpMethod.Get, MnemoraClient.Path("admin/v1/tenants", tenantId, "audit") + query, null, MnemoraJsonContext.Default.EnvelopeAuditList, cancellationToken);
+        return new AuditPage(page.Events, page.NextCursor);
+    }
+
+    /// <summary>One page of the audit trail across tenants (operator sign-ins included), newest first (<c>GET /admin/v1/audit</c>).</summary>
+    /// <param name="limit">Events in the page, 1–100; null: the server's default (50).</param>
+    /// <param name="cursor">The <see cref="AuditPage.NextCursor"/> of the previous page; null for the first.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page.</returns>
+    public async Task<AuditPage> GetAuditAsync(int? limit = null, string? cursor = null, CancellationToken cancellationToken = default)
+    {
+        var query = MnemoraClient.Query(("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", cursor));
+        var page = await _http.SendAsync(HttpMethod.Get, "admin/v1/audit" + query, null, MnemoraJsonContext.Default.EnvelopeAuditList, cancellationToken);
+        return new AuditPage(page.Events, page.NextCursor);
+    }
+
+    /// <summary>Records an operator's sign-in attempt at a console (<c>POST /admin/v1/audit/sign-ins</c>); the dashboard calls it on every attempt.</summary>
+    /// <param name="succeeded">Whether the sign-in succeeded.</param>
+    /// <param name="client">Where it came from (e.g. the client address), for the reviewer; never a password.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The recorded event.</returns>
+    public Task<AuditEvent> ReportSignInAsync(bool succeeded, string? client = null, CancellationToken cancellationToken = default)
+    {
+        var body = new SignInReport(succeeded ? "success" : "failure", client);
+        return _http.SendAsync(HttpMethod.Post, "admin/v1/audit/sign-ins", MnemoraHttp.Json(body, MnemoraJsonContext.Default.SignInReport), MnemoraJsonContext.Default.EnvelopeAuditEvent, cancellationToken);
+    }
+
+    /// <summary>Lists every tier with the limits the server enforces (<c>GET /admin/v1/tiers</c>), smallest first.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The tiers and their limits.</returns>
+    public async Task<IReadOnlyList<TierLimits>> ListTiersAsync(CancellationToken cancellationToken = default) =>
+        (await _http.SendAsync(HttpMethod.Get, "admin/v1/tiers", null, MnemoraJsonContext.Default.EnvelopeTierList, cancellationToken)).Tiers;
+
+    /// <summary>Lists a tenant's agents with their live records per memory type (<c>GET /admin/v1/tenants/{tenant_id}/agents</c>).</summary>
+    /// <param name="tenantId">The tenant's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The agents, by id.</returns>
+    public async Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        (await _http.SendAsync(HttpMethod.Get, MnemoraClient.Path("admin/v1/tenants", tenantId, "agents"), null, MnemoraJsonContext.Default.EnvelopeAgentList, cancellationToken)).Agents;
+
+    /// <summary>
+    /// Deletes everything of one agent of a tenant in every store (<c>DELETE /admin/v1/tenants/{tenant_id}/agents/{agent_id}</c>):
+    /// the GDPR right to erasure, asked of the operator. A second purge reports zeros.
+    /// </summary>
+    /// <param name="tenantId">The tenant's id.</param>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>What was deleted, per store.</returns>
+    public Task<AgentDeletion> PurgeAgentAsync(string tenantId, string agentId, CancellationToken cancellationToken = default) =>
+        _http.SendAsync(HttpMethod.Delete, MnemoraClient.Path("admin/v1/tenants", tenantId, "agents", agentId), null, MnemoraJsonContext.Default.EnvelopeAgentDeletion, cancellationToken);
+
+    /// <summary>A tenant's API calls per UTC day, oldest first, today last (<c>GET /admin/v1/tenants/{tenant_id}/usage/daily</c>).</summary>
+    /// <param name="tenantId">The tenant's id.</param>
+    /// <param name="days">How many days back, today included, 1–366; null: the server's default (30).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One entry per day.</returns>
+    public async Task<IReadOnlyList<DailyCalls>> GetDailyUsageAsync(string tenantId, int? days = null, CancellationToken cancellationToken = default) =>
+        (await _http.SendAsync(
+            HttpMethod.Get,
+            MnemoraClient.Path("admin/v1/tenants", tenantId, "usage", "daily") + MnemoraClient.Query(("days", days?.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            null,
+            MnemoraJsonContext.Default.EnvelopeDailyUsage,
+            cancellationToken)).Days;
+
+    /// <summary>
+    /// Opens the export of a whole tenant (<c>GET /admin/v1/tenants/{tenant_id}/export</c>): every agent's records as
+    /// NDJSON, streamed. A tenant's client can import it with <see cref="MnemoraClient.ImportAsync"/>.
+    /// </summary>
+    /// <param name="tenantId">The tenant's id.</param>
+    /// <param name="includeEmbeddings">False leaves the vectors out (a third of the size; the import embeds again).</param>
+    /// <param name="cancellationToken">Cancels opening the export; reads take their own token.</param>
+    /// <returns>The NDJSON body; disposing it ends the transfer.</returns>
+    public Task<Stream> ExportTenantAsync(string tenantId, bool includeEmbeddings = true, CancellationToken cancellationToken = default) =>
+        _http.OpenStreamAsync(MnemoraClient.Path("admin/v1/tenants", tenantId, "export") + MnemoraClient.Embeddings(includeEmbeddings), Ndjson.MediaType, cancellationToken);
+
+    /// <summary>The export of a whole tenant (<c>GET /admin/v1/tenants/{tenant_id}/export</c>) line by line as it streams: header, records, end line.</summary>
+    /// <param name="tenantId">The tenant's id.</param>
+    /// <param name="includeEmbeddings">False leaves the vectors out.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The lines of the export, in order.</returns>
+    public async IAsyncEnumerable<JsonObject> ReadTenantExportAsync(string tenantId, bool includeEmbeddings = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var export = await ExportTenantAsync(tenantId, includeEmbeddings, cancellationToken);
+        await foreach (var line in Ndjson.ReadAsync(export, cancellationToken))
+        {
+            yield return line;
+        }
+    }
 }

@@ -15,7 +15,13 @@ internal static class MnemoraRetry
         pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Name = "mnemora-total", Timeout = timeout });
         if (retry.MaxRetryAttempts > 0)
         {
-            pipeline.AddRetry(Options(retry, time));
+            var options = Options(retry, time);
+            if (!retry.RetryUnsafeMethods)
+            {
+                options.DisableForUnsafeHttpMethods();
+            }
+
+            pipeline.AddRetry(options);
         }
 
         pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Name = "mnemora-attempt", Timeout = attemptTimeout });

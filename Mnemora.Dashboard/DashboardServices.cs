@@ -1,8 +1,7 @@
-using System.Net.Http.Headers;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Microsoft.FluentUI.AspNetCore.Components;
+using Mnemora.Client;
 using Mnemora.Dashboard.Account;
 using Mnemora.Dashboard.Operator;
 
@@ -22,38 +21,27 @@ public static class DashboardServices
         services.AddFluentUIComponents();
         services.AddSingleton(TimeProvider.System);
 
-        // Sign-in: one operator, one password, a cookie that only this site can read.
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
-        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
-            .Configure<IOptions<DashboardOptions>>((cookie, dashboard) =>
-            {
-                cookie.Cookie.Name = "mnemora-dashboard";
-                cookie.Cookie.HttpOnly = true;
-                cookie.Cookie.SameSite = SameSiteMode.Strict;
-                cookie.LoginPath = AccountEndpoints.SignInPath;
-                cookie.AccessDeniedPath = AccountEndpoints.SignInPath;
-                cookie.ExpireTimeSpan = dashboard.Value.SessionLifetime;
-                cookie.SlidingExpiration = true;
-            });
-        services.AddAuthorization();
-        services.AddCascadingAuthenticationState();
-        services.AddSingleton<OperatorPassword>();
+        builder.AddOperatorSignIn();
 
-        // The operator key is set here, on the server's HttpClient, and nowhere else.
-        services.AddHttpClient<OperatorApiClient>((provider, client) =>
+        // The API only through the SDK's operator client; the operator key is set here, on the server, and nowhere else.
+        var api = services.AddMnemoraOperatorClient();
+        services.AddOptions<MnemoraOperatorClientOptions>().Configure<IOptions<DashboardOptions>>((client, dashboard) =>
         {
-            var options = provider.GetRequiredService<IOptions<DashboardOptions>>().Value;
-            client.BaseAddress = options.ApiBaseAddress;
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.OperatorKey);
+            client.BaseAddress = dashboard.Value.ApiBaseAddress;
+            client.OperatorKey = dashboard.Value.OperatorKey;
+            // Creating a tenant or issuing a key must not run twice; a tenant's purge may take a while.
+            client.Retry.RetryUnsafeMethods = false;
+            client.AttemptTimeout = TimeSpan.FromSeconds(90);
+            client.Timeout = TimeSpan.FromMinutes(2);
         });
-        // Creating a tenant or issuing a key must not run twice; a tenant's purge may take a while.
-        services.AddOptions<HttpStandardResilienceOptions>($"{nameof(OperatorApiClient)}-standard").Configure(resilience =>
+        services.AddOptions<HttpStandardResilienceOptions>($"{api.Name}-standard").Configure(resilience =>
         {
             resilience.Retry.DisableForUnsafeHttpMethods();
             resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(90);
             resilience.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(2);
             resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(3);
         });
+        services.AddTransient<OperatorCalls>();
 
         return builder;
     }

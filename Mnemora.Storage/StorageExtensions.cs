@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Mnemora.Storage.Aws;
-using Mnemora.Storage.Postgres;
 using Mnemora.Storage.Provisioning;
 using Mnemora.Storage.Usage;
 
@@ -14,7 +13,12 @@ public static class StorageExtensions
     public const string DynamoDbConnection = "dynamodb";
     public const string S3Connection = "s3";
 
-    /// <summary>Registers the three stores' clients, health checks and options; <paramref name="provision"/> also creates their schema at start.</summary>
+    /// <summary>
+    /// Registers DynamoDB's and S3's clients, health checks and options, and the tenants table's stores;
+    /// <paramref name="provision"/> also creates the tables and bucket at start (and PostgreSQL's schema
+    /// where <see cref="Semantic.SemanticStorageExtensions.AddMnemoraSemanticStore"/> registered it).
+    /// PostgreSQL is not part of this: the tiering worker needs none.
+    /// </summary>
     public static IHostApplicationBuilder AddMnemoraStorage(this IHostApplicationBuilder builder, bool provision)
     {
         builder.Services.AddOptions<StorageOptions>()
@@ -22,14 +26,12 @@ public static class StorageExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.AddMnemoraPostgres(PostgresConnection);
         builder.AddMnemoraDynamoDb(DynamoDbConnection);
         builder.AddMnemoraS3(S3Connection);
         builder.Services.AddMnemoraTenancyStores();
 
         if (provision)
         {
-            builder.Services.AddSingleton<PostgresMigrator>();
             builder.Services.AddHostedService<StoreProvisioner>();
         }
 

@@ -18,4 +18,12 @@ public sealed class StorageOptions
     /// <summary>S3 bucket of cold episodes, keyed <c>{tenant}/{agent}/{yyyy-MM-dd}/…</c>.</summary>
     [Required, RegularExpression("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
     public string EpisodesBucket { get; set; } = "mnemora-episodes";
+
+    /// <summary>
+    /// The AWS account (12 digits) that must own <see cref="EpisodesBucket"/>. When set, every S3 call
+    /// names it (S3 refuses a call on a bucket another account owns) and start-up checks it. Set it in
+    /// production: the default bucket name is guessable.
+    /// </summary>
+    [RegularExpression("^[0-9]{12}$")]
+    public string? ExpectedBucketOwner { get; set; }
 }

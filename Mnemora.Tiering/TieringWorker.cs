@@ -9,10 +9,13 @@ namespace Mnemora.Tiering;
 /// a Scan: registered hours up to the cutoff → per hour and shard, the agent partitions in the
 /// tier index → per partition, <see cref="EpisodeMover"/>. An hour is forgotten once it lies wholly
 /// before the cutoff (plus a grace for requests still in flight) and its index buckets are empty.
+/// Every <see cref="TieringOptions.RetentionInterval"/>, before moving, the cycle also deletes episodes past
+/// their tenant's retention (<see cref="EpisodeRetention"/>), so nothing is moved only to be deleted.
 /// </summary>
 internal sealed partial class TieringWorker(
     EpisodeTierStore tier,
     EpisodeMover mover,
+    EpisodeRetention retention,
     IOptions<TieringOptions> options,
     TieringStatus status,
     TimeProvider time,
@@ -26,12 +29,20 @@ internal sealed partial class TieringWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.Interval, time);
+        long? lastRetention = null;
         do
         {
             using var activity = ActivitySource.StartActivity("tiering cycle");
             var started = time.GetTimestamp();
             try
             {
+                if (lastRetention is not { } last || time.GetElapsedTime(last) >= options.Value.RetentionInterval)
+                {
+                    // Marked first: a failing pass fails this cycle only, and moving goes on in the next ones.
+                    lastRetention = started;
+                    await ExpireAsync(stoppingToken);
+                }
+
                 var moved = await RunCycleAsync(stoppingToken);
                 activity?.SetTag("mnemora.episodes_moved", moved);
                 status.CycleSucceeded(time.GetUtcNow(), moved);
@@ -47,11 +58,24 @@ internal sealed partial class TieringWorker(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    /// <summary>One retention pass over every tenant; its audit events carry the pass's id as their request id.</summary>
+    private async Task ExpireAsync(CancellationToken cancellationToken)
+    {
+        using var activity = ActivitySource.StartActivity("retention pass");
+        var runId = $"retention-{Guid.CreateVersion7(time.GetUtcNow()):N}";
+        var expired = await retention.ExpireAllAsync(runId, cancellationToken);
+        activity?.SetTag("mnemora.episodes_expired", expired.HotEpisodes + expired.ColdEpisodes);
+        if (!expired.IsEmpty)
+        {
+            LogExpired(expired.HotEpisodes, expired.ColdEpisodes, expired.Agents);
+        }
+    }
+
     private async Task<int> RunCycleAsync(CancellationToken cancellationToken)
     {
         var cutoffTime = time.GetUtcNow() - options.Value.HotRetention;
         var cutoff = EpisodePosition.FormatTimestamp(cutoffTime) + "#~";
-        var onStep = FaultInjection();
+        var faultFor = FaultInjection();
         var moved = 0;
         foreach (var hour in await tier.RegisteredHoursAsync(MemoryKeys.TierHour(cutoffTime), cancellationToken))
         {
@@ -63,7 +87,7 @@ internal sealed partial class TieringWorker(
                 while (await tier.NextPartitionAsync(bucket, after, cancellationToken) is { } partition)
                 {
                     using var activity = ActivitySource.StartActivity("tiering partition");
-                    var count = await mover.MovePartitionAsync(partition, cutoff, onStep, cancellationToken);
+                    var count = await mover.MovePartitionAsync(partition, cutoff, faultFor?.Invoke(partition), cancellationToken);
                     activity?.SetTag("mnemora.episodes_moved", count);
                     moved += count;
                     after = partition;
@@ -82,23 +106,32 @@ internal sealed partial class TieringWorker(
         return moved;
     }
 
-    /// <summary>The crash tests' hook: null (no overhead) unless a fault file is configured and present.</summary>
-    private Func<TieringStep, CancellationToken, ValueTask>? FaultInjection()
+    /// <summary>
+    /// The crash tests' hook: null (no overhead) unless a fault file is configured and present. The file names a
+    /// step and optionally a partition, so a test kills the worker on its own partition and not another test's.
+    /// </summary>
+    private Func<string, Func<TieringStep, CancellationToken, ValueTask>?>? FaultInjection()
     {
-        if (options.Value.FaultFile is not { Length: > 0 } path || !File.Exists(path)
-            || !Enum.TryParse<TieringStep>(File.ReadAllText(path).Trim(), ignoreCase: true, out var crashAfter))
+        if (options.Value.FaultFile is not { Length: > 0 } path || !File.Exists(path))
         {
             return null;
         }
 
-        return (step, _) =>
+        var fault = File.ReadAllText(path).Split((char[])[' ', '\n', '\r', '\t'], 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (fault.Length == 0 || !Enum.TryParse<TieringStep>(fault[0], ignoreCase: true, out var crashAfter))
+        {
+            return null;
+        }
+
+        var target = fault.Length > 1 ? fault[1] : null;
+        return partition => target is not null && target != partition ? null : (step, _) =>
         {
             if (step == crashAfter && File.Exists(path))
             {
                 File.Delete(path);
-                LogKillingSelf(step);
+                LogKillingSelf(step, partition);
                 // The logger writes on a background thread that the kill would cut short.
-                Console.Error.WriteLine($"Fault injection: killing the worker after {step}");
+                Console.Error.WriteLine($"Fault injection: killing the worker after {step} of {partition}");
                 using var self = Process.GetCurrentProcess();
                 self.Kill();
             }
@@ -116,6 +149,9 @@ internal sealed partial class TieringWorker(
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Hour {Hour} has no hot episodes left; forgotten")]
     private partial void LogHourDone(string hour);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Critical, Message = "Fault injection: killing the worker after {Step}")]
-    private partial void LogKillingSelf(TieringStep step);
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Retention deleted {Hot} hot and {Cold} cold episodes of {Agents} agents")]
+    private partial void LogExpired(long hot, long cold, int agents);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Critical, Message = "Fault injection: killing the worker after {Step} of {Partition}")]
+    private partial void LogKillingSelf(TieringStep step, string partition);
 }

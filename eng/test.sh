@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the tests need (eng/bootstrap.sh), builds the
-# solution with warnings as errors, runs every test project against the real stores, and
-# ends with the line "N passed, N failed, N skipped".
+# solution with warnings as errors, runs every test project (at once) against the real stores,
+# prints each project's wall time, and ends with the line "N passed, N failed, N skipped".
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,10 +12,67 @@ bash eng/bootstrap.sh
 dotnet build Mnemora.sln --configuration Release
 
 results="$ROOT/artifacts/test-results"
-rm -rf "$results"
+logs="$ROOT/artifacts/test-logs"
+rm -rf "$results" "$logs"
+mkdir -p "$logs"
+
+# Test projects run at once, each its own process (they share no system; most of their time is waiting on
+# stores and processes, not CPU). The longest starts first. MNEMORA_TEST_JOBS caps how many run together.
+# Every tests/*.Tests project runs; the known long ones first, so a new project can never be skipped.
+longest_first=(Resilience Api Dashboard Client Agents Storage Unit)
+projects=()
+for name in "${longest_first[@]}"; do
+  if [[ -d "tests/Mnemora.$name.Tests" ]]; then projects+=("tests/Mnemora.$name.Tests"); fi
+done
+for dir in tests/*.Tests; do
+  if [[ " ${projects[*]} " != *" $dir "* ]]; then projects+=("$dir"); fi
+done
+# Three at once: each project runs whole systems (the resilience suite several), and with more at once two
+# cores starve the emulators past the store timeouts (503s) and systems past their start timeout.
+jobs_max="${MNEMORA_TEST_JOBS:-3}"
+declare -A started=() pids=()
+run_project() {
+  local name
+  name="$(basename "$1")"
+  dotnet test "$1" --configuration Release --no-build \
+    --logger "trx" --logger "console;verbosity=normal" --results-directory "$results/$name" "${@:2}" \
+    >"$logs/$name.log" 2>&1
+}
+
 status=0
-dotnet test Mnemora.sln --configuration Release --no-build \
-  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?
+for project in "${projects[@]}"; do
+  [[ -d "$project" ]] || continue
+  while (( $(jobs -rp | wc -l) >= jobs_max )); do wait -n || true; done
+  name="$(basename "$project")"
+  started[$name]=$SECONDS
+  ( code=0; run_project "$project" "$@" || code=$?; echo "$code $SECONDS" >"$logs/$name.done"; exit "$code" ) &
+  pids[$name]=$!
+  echo "test: started $name"
+done
+
+wait || true
+# Each project's exit code is in its .done file (a job reaped early by `wait -n` cannot be waited for again).
+for project in "${projects[@]}"; do
+  name="$(basename "$project")"
+  [[ -f "$logs/$name.done" ]] || { status=1; continue; }
+  read -r code _ <"$logs/$name.done"
+  if [[ "$code" != 0 ]]; then status=1; fi
+done
+
+# Each project's log whole (not interleaved), then the wall time of each.
+for project in "${projects[@]}"; do
+  name="$(basename "$project")"
+  [[ -f "$logs/$name.log" ]] || continue
+  echo "===== $name"
+  cat "$logs/$name.log"
+done
+echo "===== wall time per test project (they ran at once; the whole run took ${SECONDS}s with the build)"
+for project in "${projects[@]}"; do
+  name="$(basename "$project")"
+  [[ -f "$logs/$name.done" ]] || continue
+  read -r code ended <"$logs/$name.done"
+  printf '%-28s %4ds  exit %s\n' "$name" "$(( ended - started[$name] ))" "$code"
+done
 
 # Sum the counters of every TRX file (one per test project).
 python3 - "$results" <<'PY'

@@ -1,10 +1,14 @@
+using Mnemora.Api.Audit;
+using Mnemora.Storage.Audit;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Mnemora.Api.Agents;
+using Mnemora.Api.Contracts;
 using Mnemora.Api.Http;
 using Mnemora.Api.Tenancy;
 using Mnemora.Storage.Memory;
+using Mnemora.Storage.Semantic;
 using Mnemora.Storage.Tenancy;
 using Mnemora.Storage.Usage;
 
@@ -13,7 +17,6 @@ namespace Mnemora.Api.Apis;
 /// <summary>The operator's view of a tenant's agents and daily calls, under <c>/admin/v1</c>, for the operator key only.</summary>
 public static class AgentAdminApi
 {
-    public const int MaxDays = 366;
     private const int CountConcurrency = 8;
 
     public static IEndpointRouteBuilder MapAgentAdminApi(this IEndpointRouteBuilder app)
@@ -57,7 +60,8 @@ public static class AgentAdminApi
         [FromRoute(Name = "tenant_id")] string tenantId,
         [FromRoute(Name = "agent_id")] string agentId,
         TenantStore tenants,
-        AgentPurger purger,
+        AgentErasure erasure,
+        AuditTrail audit,
         CancellationToken cancellationToken)
     {
         if (await tenants.GetTenantAsync(tenantId, cancellationToken) is null)
@@ -65,7 +69,9 @@ public static class AgentAdminApi
             return TenantNotFound(tenantId);
         }
 
-        return ApiResults.Ok(new AgentPurgedResponse(agentId, await purger.PurgeAsync(tenantId, agentId, cancellationToken)));
+        var deleted = await erasure.EraseAsync(tenantId, agentId, cancellationToken);
+        await audit.RecordAsync(tenantId, AuditActions.AgentPurged, AuditTrail.Succeeded, new Dictionary<string, string> { ["agent_id"] = agentId }, cancellationToken);
+        return ApiResults.Ok(new AgentPurgedResponse(agentId, deleted));
     }
 
     public static async Task<Results<ApiOk<DailyUsageResponse>, ApiProblem>> GetDailyUsage(
@@ -78,9 +84,9 @@ public static class AgentAdminApi
         CancellationToken cancellationToken)
     {
         var count = 30;
-        if (days is not null && (!int.TryParse(days, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > MaxDays))
+        if (days is not null && (!int.TryParse(days, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > RequestLimits.MaxUsageDays))
         {
-            return ApiProblem.Validation($"'days' must be between 1 and {MaxDays}.");
+            return ApiProblem.Validation($"'days' must be between 1 and {RequestLimits.MaxUsageDays}.");
         }
 
         if (await tenants.GetTenantAsync(tenantId, cancellationToken) is null)
@@ -99,14 +105,3 @@ public static class AgentAdminApi
 
     private static ApiProblem TenantNotFound(string tenantId) => ApiProblem.NotFound($"No tenant '{tenantId}'.");
 }
-
-/// <summary>An agent with its live records per memory type (episodes hot and cold).</summary>
-public sealed record AgentSummary(string AgentId, long State, long Semantic, long Episodic);
-
-public sealed record AgentListResponse(IReadOnlyList<AgentSummary> Agents);
-
-public sealed record AgentPurgedResponse(string AgentId, TenantPurgeCounts Deleted);
-
-public sealed record DailyCallsResponse(string Date, long ApiCalls);
-
-public sealed record DailyUsageResponse(IReadOnlyList<DailyCallsResponse> Days);

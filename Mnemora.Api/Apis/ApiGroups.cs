@@ -9,12 +9,12 @@ internal static class ApiGroups
     public static RouteGroupBuilder MapTenantApi(this IEndpointRouteBuilder app) =>
         app.MapGroup("/v1")
             .RequireTenant()
-            .AddEndpointFilter<IdentifierValidationFilter>();
+            .ValidateRequests();
 
     /// <summary>The operator routes under <c>/admin/v1</c>: authenticated by the operator key only.</summary>
     public static RouteGroupBuilder MapOperatorApi(this IEndpointRouteBuilder app) =>
         app.MapGroup("/admin/v1")
             .RequireAuthorization(TenancyAuthentication.OperatorPolicy)
-            .AddEndpointFilter<IdentifierValidationFilter>()
+            .ValidateRequests()
             .WithTags("Operator");
 }

@@ -1,9 +1,9 @@
-using System.Text;
-using System.Text.Json;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Mnemora.Api.Contracts;
 using Mnemora.Api.Http;
+using Mnemora.Api.Memory;
 using Mnemora.Api.Tenancy;
 using Mnemora.Storage.Memory;
 
@@ -14,49 +14,23 @@ public static class EpisodicApi
 {
     public static RouteGroupBuilder MapEpisodicApi(this RouteGroupBuilder tenantApi)
     {
-        var episodic = tenantApi.MapGroup("/memory/episodic").WithTags("Episodic memory");
+        var episodic = tenantApi.MapGroup("/memory/episodic").WithTags("Episodic memory").WithRequestBodyLimit(RequestBodyLimits.Memory);
         episodic.MapPost("", CreateEpisode).WithName("CreateEpisode").WithSummary("Records an episode; the server assigns its id and timestamp.");
-        episodic.MapGet("/{agentId}", ListEpisodes).WithName("ListEpisodes").WithSummary("Lists the agent's episodes oldest first, filtered by session, type and time; 'cursor' continues.");
-        episodic.MapGet("/{agentId}/sessions/{sessionId}", ReplaySession).WithName("ReplaySession").WithSummary("Replays a session's episodes in time order (up to 'limit', default and max 1000; 'cursor' continues).");
+        episodic.MapGet("/{agent_id}", ListEpisodes).WithName("ListEpisodes").WithSummary("Lists the agent's episodes oldest first, filtered by session, type and time; a page ends at 'limit' episodes, about 4 MB or its read budget, and 'next_cursor' continues.");
+        episodic.MapGet("/{agent_id}/sessions/{session_id}", ReplaySession).WithName("ReplaySession").WithSummary("Replays a session's episodes in time order (up to 'limit', default and max 1000, or about 4 MB; 'next_cursor' continues); an empty list for a session with none.");
         return tenantApi;
     }
 
     public static async Task<Results<ApiCreated<EpisodeResponse>, ApiProblem>> CreateEpisode(
-        CreateEpisodeRequest request, [FromServices] TenantContext tenant, EpisodeStore store, CancellationToken cancellationToken)
-    {
-        if ((Validate.Id(request.AgentId, "agent_id") ?? Validate.Id(request.SessionId, "session_id")) is { } problem)
+        CreateEpisodeRequest request, [FromServices] TenantContext tenant, EpisodeService episodes, CancellationToken cancellationToken) =>
+        await episodes.AppendAsync(tenant, request, cancellationToken) switch
         {
-            return problem;
-        }
-
-        if (!EpisodeTypes.IsValid(request.Type))
-        {
-            return ApiProblem.Validation($"'type' must be one of {string.Join(", ", EpisodeTypes.All)}.");
-        }
-
-        if (request.Content is not { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } content)
-        {
-            return ApiProblem.Validation("'content' is required (a string or any JSON value).");
-        }
-
-        if (request.Metadata is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null })
-        {
-            return ApiProblem.Validation("'metadata' must be a JSON object.");
-        }
-
-        var contentJson = MemoryJson.Compact(content);
-        var metadataJson = request.Metadata is { ValueKind: JsonValueKind.Object } metadata ? MemoryJson.Compact(metadata) : "{}";
-        if (Encoding.UTF8.GetByteCount(contentJson) + Encoding.UTF8.GetByteCount(metadataJson) > EpisodeStore.MaxEpisodeBytes)
-        {
-            return MemoryValidation.TooLarge("An episode's content and metadata", EpisodeStore.MaxEpisodeBytes);
-        }
-
-        var episode = await store.AppendAsync(tenant.TenantId, request.AgentId!, request.SessionId!, request.Type!, contentJson, metadataJson, cancellationToken);
-        return ApiResults.Created(EpisodeResponse.From(request.AgentId!, episode));
-    }
+            { Stored: { } episode } => ApiResults.Created(EpisodeResponse.From(request.AgentId!, episode)),
+            var refused => refused.Refusal!.ToProblem(),
+        };
 
     public static async Task<Results<ApiOk<EpisodesResponse>, ApiProblem>> ListEpisodes(
-        string agentId,
+        [FromRoute(Name = "agent_id")] string agentId,
         [FromQuery(Name = "session_id")] string? sessionId,
         [FromQuery] string? type,
         [FromQuery] string? from,
@@ -67,18 +41,13 @@ public static class EpisodicApi
         EpisodeStore store,
         CancellationToken cancellationToken)
     {
-        if ((Validate.Id(agentId, "agent_id") ?? (sessionId is null ? null : Validate.Id(sessionId, "session_id"))) is { } problem)
-        {
-            return problem;
-        }
-
         if (type is not null && !EpisodeTypes.IsValid(type))
         {
             return ApiProblem.Validation($"'type' must be one of {string.Join(", ", EpisodeTypes.All)}.");
         }
 
         DateTimeOffset? fromTime = null, toTime = null;
-        if ((from is not null && !MemoryValidation.TryParseInstant(from, out fromTime)) || (to is not null && !MemoryValidation.TryParseInstant(to, out toTime)))
+        if ((from is not null && !Validate.TryParseInstant(from, out fromTime)) || (to is not null && !Validate.TryParseInstant(to, out toTime)))
         {
             return ApiProblem.Validation("'from' and 'to' must be ISO 8601 timestamps.");
         }
@@ -93,26 +62,21 @@ public static class EpisodicApi
     }
 
     public static async Task<Results<ApiOk<EpisodesResponse>, ApiProblem>> ReplaySession(
-        string agentId,
-        string sessionId,
+        [FromRoute(Name = "agent_id")] string agentId,
+        [FromRoute(Name = "session_id")] string sessionId,
         [FromQuery] string? limit,
         [FromQuery] string? cursor,
         [FromServices] TenantContext tenant,
         EpisodeStore store,
         CancellationToken cancellationToken)
     {
-        var pageProblem = ParsePage(limit, cursor, EpisodeQuery.MaxLimit, out var pageSize, out var after);
-        if ((Validate.Id(agentId, "agent_id") ?? Validate.Id(sessionId, "session_id") ?? pageProblem) is { } problem)
+        if (ParsePage(limit, cursor, EpisodeQuery.MaxLimit, out var pageSize, out var after) is { } pageProblem)
         {
-            return problem;
+            return pageProblem;
         }
 
+        // A session with no episodes is an empty history, not an error: chat clients read a new session first.
         var page = await store.ListAsync(tenant.TenantId, agentId, new EpisodeQuery(sessionId, Limit: pageSize, After: after), cancellationToken);
-        if (page.Episodes.Count == 0 && after is null)
-        {
-            return ApiProblem.NotFound("This session has no episodes.");
-        }
-
         return ApiResults.Ok(ToResponse(agentId, page));
     }
 
@@ -120,7 +84,7 @@ public static class EpisodicApi
     {
         pageSize = defaultLimit;
         after = null;
-        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pageSize)
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize)
             || pageSize is < 1 or > EpisodeQuery.MaxLimit))
         {
             return ApiProblem.Validation($"'limit' must be between 1 and {EpisodeQuery.MaxLimit}.");

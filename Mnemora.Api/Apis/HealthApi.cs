@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Mnemora.Api.Contracts;
 using Mnemora.Api.Http;
 using Mnemora.Storage;
 
@@ -39,7 +40,3 @@ public static class HealthApi
     private static readonly string Version =
         typeof(HealthApi).Assembly.GetName().Version?.ToString(3) ?? "1.0.0";
 }
-
-public sealed record HealthResponse(string Status, string Version, IReadOnlyDictionary<string, StoreStatus> Stores);
-
-public sealed record StoreStatus(string Status, string? Detail);

@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using Mnemora.Api.Audit;
+using Mnemora.Storage.Audit;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -6,17 +7,17 @@ using Microsoft.Extensions.Options;
 using Mnemora.Api.Agents;
 using Mnemora.Api.Contracts;
 using Mnemora.Api.Http;
+using Mnemora.Api.Memory;
 using Mnemora.Api.Semantic;
-using Mnemora.Api.Storage.Semantic;
 using Mnemora.Api.Tenancy;
 using Mnemora.Storage.Memory;
+using Mnemora.Storage.Semantic;
 
 namespace Mnemora.Api.Apis;
 
 /// <summary>The whole agent (<c>/v1/memory</c>): one write route for every kind, a snapshot, one search over all kinds, and the GDPR purge.</summary>
 public static class MemoryApi
 {
-    private const string DefaultSession = "default";
     private const int SnapshotSemantic = 5;
     private const int SnapshotEpisodes = 10;
 
@@ -24,9 +25,21 @@ public static class MemoryApi
     {
         var memory = tenantApi.MapGroup("/memory").WithTags("Whole agent");
         memory.MapPost("", StoreMemory)
+            .WithRequestBodyLimit(RequestBodyLimits.Memory)
             .WithName("StoreMemory")
+            // The handler binds the body as optional only to answer an empty one itself; the contract requires it.
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                if (operation.RequestBody is Microsoft.OpenApi.OpenApiRequestBody body)
+                {
+                    body.Required = true;
+                }
+
+                return Task.CompletedTask;
+            })
             .WithSummary("Writes state (a body with 'data'), an episode ('type' and 'session_id') or else a semantic memory ('content'), with that route's response.");
         memory.MapPost("/search", SearchMemory)
+            .WithRequestBodyLimit(RequestBodyLimits.Text)
             .WithName("SearchMemory")
             .WithSummary("Semantic memories and the agent's recent episodes nearest in meaning to a query, in one list, best first.");
         memory.MapGet("/{agent_id}", GetAgentMemory)
@@ -38,52 +51,62 @@ public static class MemoryApi
         return tenantApi;
     }
 
-    /// <summary>Routes by shape and hands the body to the route of that kind, which validates and answers exactly as it does itself.</summary>
+    /// <summary>Routes by shape and writes through the same services and rules as the route of that kind, so it answers exactly as that route does.</summary>
     public static async Task<Results<ApiCreated<StateResponse>, ApiCreated<EpisodeResponse>, ApiCreated<SemanticResponse>, ApiOk<SemanticResponse>, ApiProblem>> StoreMemory(
-        [FromBody] JsonElement body,
+        // Nullable, so that an empty body reaches the handler's 400 instead of failing in binding.
+        [FromBody] JsonElement? body,
         [FromServices] TenantContext tenant,
-        StateStore states,
-        EpisodeStore episodes,
+        StateService states,
+        EpisodeService episodes,
         SemanticMemoryService semantic,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
         CancellationToken cancellationToken)
     {
-        if (body.ValueKind != JsonValueKind.Object)
+        if (body is not { ValueKind: JsonValueKind.Object } shape)
         {
             return ApiProblem.Validation("The body must be a JSON object with 'data' (state), 'type' and 'session_id' (an episode) or 'content' (a semantic memory).");
         }
 
         var options = json.Value.SerializerOptions;
-        if (Has(body, "data"))
+        if (Has(shape, "data"))
         {
-            return !TryRead<CreateStateRequest>(body, options, out var request) ? Unreadable()
-                : (await StateApi.CreateState(request, tenant, states, cancellationToken)).Result switch
-                {
-                    ApiCreated<StateResponse> created => created,
-                    ApiProblem problem => problem,
-                    var other => throw Unexpected(other),
-                };
-        }
-
-        if (Has(body, "type") && Has(body, "session_id"))
-        {
-            return !TryRead<CreateEpisodeRequest>(body, options, out var request) ? Unreadable()
-                : (await EpisodicApi.CreateEpisode(request, tenant, episodes, cancellationToken)).Result switch
-                {
-                    ApiCreated<EpisodeResponse> created => created,
-                    ApiProblem problem => problem,
-                    var other => throw Unexpected(other),
-                };
-        }
-
-        return !TryRead<StoreSemanticRequest>(body, options, out var semanticRequest) ? Unreadable()
-            : (await SemanticApi.StoreMemory(semanticRequest, tenant, semantic, cancellationToken)).Result switch
+            if (Read<CreateStateRequest>(shape, options, out var request) is { } problem)
             {
-                ApiCreated<SemanticResponse> created => created,
-                ApiOk<SemanticResponse> merged => merged,
-                ApiProblem problem => problem,
-                var other => throw Unexpected(other),
+                return problem;
+            }
+
+            return await states.CreateAsync(tenant, request, cancellationToken) switch
+            {
+                { Stored: { } record } => ApiResults.Created(StateResponse.From(record)),
+                var refused => refused.Refusal!.ToProblem(),
             };
+        }
+
+        if (Has(shape, "type") && Has(shape, "session_id"))
+        {
+            if (Read<CreateEpisodeRequest>(shape, options, out var request) is { } problem)
+            {
+                return problem;
+            }
+
+            return await episodes.AppendAsync(tenant, request, cancellationToken) switch
+            {
+                { Stored: { } episode } => ApiResults.Created(EpisodeResponse.From(request.AgentId!, episode)),
+                var refused => refused.Refusal!.ToProblem(),
+            };
+        }
+
+        if (Read<StoreSemanticRequest>(shape, options, out var semanticRequest) is { } semanticProblem)
+        {
+            return semanticProblem;
+        }
+
+        var metadata = semanticRequest.Metadata is { ValueKind: JsonValueKind.Object } m ? m.GetRawText() : "{}";
+        var ttl = semanticRequest.TtlHours is { } hours ? TimeSpan.FromHours(hours) : (TimeSpan?)null;
+        var stored = await semantic.StoreAsync(
+            tenant, semanticRequest.AgentId!, semanticRequest.Namespace ?? SemanticApi.DefaultNamespace, semanticRequest.Content!, metadata, ttl, cancellationToken);
+        var response = SemanticResponse.From(stored.Memory, similarity: null, stored.Deduplicated);
+        return stored.Deduplicated ? ApiResults.Ok(response) : ApiResults.Created(response);
     }
 
     public static async Task<Results<ApiOk<AgentMemoryResponse>, ApiProblem>> GetAgentMemory(
@@ -94,12 +117,7 @@ public static class MemoryApi
         RecentEpisodes episodes,
         CancellationToken cancellationToken)
     {
-        if (Validate.Id(agentId, "agent_id") is { } problem)
-        {
-            return problem;
-        }
-
-        var stateTask = states.GetAsync(tenant.TenantId, agentId, DefaultSession, cancellationToken);
+        var stateTask = states.GetAsync(tenant.TenantId, agentId, StateService.DefaultSession, cancellationToken);
         var semanticTask = semantic.ListNewestAsync(tenant.TenantId, agentId, SnapshotSemantic, cancellationToken);
         var episodesTask = episodes.ListAsync(tenant.TenantId, agentId, SnapshotEpisodes, cancellationToken);
         await Task.WhenAll(stateTask, semanticTask, episodesTask);
@@ -112,46 +130,16 @@ public static class MemoryApi
     public static async Task<Results<ApiOk<MemorySearchResponse>, ApiProblem>> SearchMemory(
         MemorySearchRequest request, [FromServices] TenantContext tenant, MemorySearch search, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.Query))
-        {
-            return ApiProblem.Validation("query must not be empty.");
-        }
-
-        if (request.Query.Length > SemanticApi.MaxContentCharacters)
-        {
-            return new ApiProblem(StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge, $"query must be at most {SemanticApi.MaxContentCharacters} characters.");
-        }
-
-        if (request.AgentId is not null && Validate.Id(request.AgentId, "agent_id") is { } agentProblem)
-        {
-            return agentProblem;
-        }
-
-        var topK = request.TopK ?? 10;
-        if (topK is < 1 or > SemanticApi.MaxTopK)
-        {
-            return ApiProblem.Validation($"top_k must be between 1 and {SemanticApi.MaxTopK}.");
-        }
-
-        var threshold = request.Threshold ?? 0.1;
-        if (double.IsNaN(threshold) || threshold is < 0 or > 1)
-        {
-            return ApiProblem.Validation("threshold must be between 0 and 1.");
-        }
-
-        var matches = await search.SearchAsync(tenant.TenantId, request.Query, request.AgentId, topK, threshold, cancellationToken);
+        var matches = await search.SearchAsync(
+            tenant.TenantId, request.Query!, request.AgentId, request.TopK ?? RequestLimits.DefaultTopK, request.Threshold ?? RequestLimits.DefaultThreshold, cancellationToken);
         return ApiResults.Ok(new MemorySearchResponse([.. matches.Select(m => MemorySearchResult.From(m, request.AgentId))]));
     }
 
     public static async Task<Results<ApiOk<AgentPurgeResponse>, ApiProblem>> PurgeAgent(
-        [FromRoute(Name = "agent_id")] string agentId, [FromServices] TenantContext tenant, AgentPurger purger, CancellationToken cancellationToken)
+        [FromRoute(Name = "agent_id")] string agentId, [FromServices] TenantContext tenant, AgentErasure erasure, AuditTrail audit, CancellationToken cancellationToken)
     {
-        if (Validate.Id(agentId, "agent_id") is { } problem)
-        {
-            return problem;
-        }
-
-        var deleted = await purger.PurgeAsync(tenant.TenantId, agentId, cancellationToken);
+        var deleted = await erasure.EraseAsync(tenant.TenantId, agentId, cancellationToken);
+        await audit.RecordAsync(tenant.TenantId, AuditActions.AgentPurged, AuditTrail.Succeeded, new Dictionary<string, string> { ["agent_id"] = agentId }, cancellationToken);
         return ApiResults.Ok(new AgentPurgeResponse(agentId, deleted, deleted.State, deleted.Semantic, deleted.Episodic));
     }
 
@@ -159,65 +147,23 @@ public static class MemoryApi
     private static bool Has(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null;
 
-    private static bool TryRead<T>(JsonElement body, JsonSerializerOptions options, out T request)
+    /// <summary>Reads the body as the route of its kind would, then checks that route's declared rules.</summary>
+    private static ApiProblem? Read<T>(JsonElement body, JsonSerializerOptions options, out T request)
         where T : class
     {
         try
         {
             request = body.Deserialize<T>(options)!;
-            return true;
         }
         catch (JsonException)
         {
             request = null!;
-            return false;
+            return Unreadable();
         }
+
+        return RequestValidation.Check(request);
     }
 
     private static ApiProblem Unreadable() =>
         ApiProblem.Validation("The body's members do not have the types the contract gives them.");
-
-    private static UnreachableException Unexpected(IResult result) => new($"The route answered with {result.GetType().Name}.");
 }
-
-public sealed record MemorySearchRequest(string? Query, string? AgentId, int? TopK, double? Threshold);
-
-public sealed record MemorySearchResponse(IReadOnlyList<MemorySearchResult> Results);
-
-/// <summary>
-/// One hit of the whole-agent search. A semantic memory carries <c>similarity_score</c> and
-/// <c>created_at</c>; an episode carries <c>relevance</c> (cosine similarity of its content to the
-/// query, the same scale) and <c>timestamp</c>, plus its <c>session_id</c> and <c>type</c>.
-/// </summary>
-public sealed record MemorySearchResult(
-    string MemoryType,
-    string Id,
-    string AgentId,
-    JsonElement Content,
-    double? SimilarityScore,
-    double? Relevance,
-    JsonElement Metadata,
-    DateTime? CreatedAt,
-    string? Timestamp,
-    string? SessionId,
-    string? Type)
-{
-    internal static MemorySearchResult From(MemoryMatch match, string? agentId)
-    {
-        if (match.Memory is { } memory)
-        {
-            return new MemorySearchResult("semantic", memory.Id.ToString(), memory.AgentId, JsonSerializer.SerializeToElement(memory.Content),
-                match.Score, null, MemoryJson.Parse(memory.MetadataJson), memory.CreatedAt, null, null, null);
-        }
-
-        var episode = match.Episode!;
-        return new MemorySearchResult("episodic", episode.Id, agentId!, MemoryJson.Parse(episode.ContentJson),
-            null, match.Score, MemoryJson.Parse(episode.MetadataJson), null, episode.Timestamp, episode.SessionId, episode.Type);
-    }
-}
-
-/// <summary>The whole-agent snapshot: default-session state (or null), newest semantic memories and newest episodes, newest first.</summary>
-public sealed record AgentMemoryResponse(StateResponse? State, IReadOnlyList<SemanticResponse> Semantic, IReadOnlyList<EpisodeResponse> Episodic);
-
-/// <summary>What a purge deleted, in both shapes the contract names: per store, and the flat totals.</summary>
-public sealed record AgentPurgeResponse(string AgentId, TenantPurgeCounts Deleted, long StateDeleted, long SemanticDeleted, long EpisodesDeleted);

@@ -1,106 +1,71 @@
+using System.Globalization;
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Mnemora.Api.Contracts;
 using Mnemora.Api.Http;
 using Mnemora.Api.Semantic;
-using Mnemora.Api.Storage.Semantic;
 using Mnemora.Api.Tenancy;
+using Mnemora.Storage.Semantic;
 
 namespace Mnemora.Api.Apis;
 
 /// <summary>Semantic memory: facts and documents an agent searches by meaning.</summary>
 public static class SemanticApi
 {
-    public const int MaxContentCharacters = 100_000;
-    public const int MaxMetadataBytes = 64 * 1024;
-    public const int MaxTopK = 100;
+    public const string DefaultNamespace = "default";
 
     public static RouteGroupBuilder MapSemanticApi(this RouteGroupBuilder tenantApi)
     {
-        var semantic = tenantApi.MapGroup("/memory/semantic").WithTags("Semantic memory");
+        var semantic = tenantApi.MapGroup("/memory/semantic").WithTags("Semantic memory").WithRequestBodyLimit(RequestBodyLimits.Text);
 
         semantic.MapPost("", StoreMemory)
             .WithName("StoreSemanticMemory")
-            .WithSummary("Stores a memory; a near-duplicate (cosine ≥ 0.95) of the same agent and namespace is merged instead.");
+            .WithSummary("Stores a memory; a near-duplicate (cosine ≥ 0.95) of the same agent and namespace that states the same fact is merged, one it updates is replaced (its older version kept in history).");
         semantic.MapPost("/search", SearchMemories)
             .WithName("SearchSemanticMemory")
-            .WithSummary("The memories nearest in meaning to a query, best first.");
+            .WithSummary("The memories that best match a query, best first: by meaning (mode vector, the default), by meaning and words fused (hybrid) or by words (keyword); filter takes metadata operators and a creation window.");
+        semantic.MapGet("", ListMemories)
+            .WithName("ListSemanticMemories")
+            .WithSummary("An agent's memories newest first, a page at a time ('limit' 1-100, default 20; 'cursor' continues); 'filter' (URL-encoded JSON, search's metadata operators), 'created_after' and 'created_before' narrow it.");
+        semantic.MapPatch("/{id}", PatchMemory)
+            .WithName("PatchSemanticMemory")
+            .WithSummary("Edits a memory's content (embedded again), metadata (replaced) or namespace; 'version' guards against a concurrent edit (409).");
+        semantic.MapGet("/{id}/history", GetMemoryHistory)
+            .WithName("GetSemanticMemoryHistory")
+            .WithSummary("Every version of a memory, oldest first: created, updated, merged, deleted.");
         semantic.MapGet("/{id}", GetMemory)
             .WithName("GetSemanticMemory")
             .WithSummary("One memory by id.");
         semantic.MapDelete("/{id}", DeleteMemory)
             .WithName("DeleteSemanticMemory")
-            .WithSummary("Deletes a memory; it leaves search at once.");
+            .WithSummary("Deletes a memory: it leaves search at once, its content and vector are erased, its history keeps a 'deleted' entry.");
         return tenantApi;
     }
 
     public static async Task<Results<ApiCreated<SemanticResponse>, ApiOk<SemanticResponse>, ApiProblem>> StoreMemory(
         StoreSemanticRequest request, TenantContext tenant, SemanticMemoryService semantic, CancellationToken cancellationToken)
     {
-        if (Validate.Id(request.AgentId, "agent_id") is { } agentProblem)
-        {
-            return agentProblem;
-        }
-
-        var @namespace = request.Namespace ?? "default";
-        if (Validate.Namespace(@namespace) is { } namespaceProblem)
-        {
-            return namespaceProblem;
-        }
-
-        if (ValidateText(request.Content, "content") is { } contentProblem)
-        {
-            return contentProblem;
-        }
-
-        if (ValidateObject(request.Metadata, "metadata") is { } metadataProblem)
-        {
-            return metadataProblem;
-        }
-
         var metadata = request.Metadata is { ValueKind: JsonValueKind.Object } m ? m.GetRawText() : "{}";
-        var stored = await semantic.StoreAsync(tenant, request.AgentId!, @namespace, request.Content!, metadata, cancellationToken);
-        var response = SemanticResponse.From(stored.Memory, similarity: null, stored.Deduplicated);
-        return stored.Deduplicated ? ApiResults.Ok(response) : ApiResults.Created(response);
+        var ttl = request.TtlHours is { } hours ? TimeSpan.FromHours(hours) : (TimeSpan?)null;
+        var stored = await semantic.StoreAsync(tenant, request.AgentId!, request.Namespace ?? DefaultNamespace, request.Content!, metadata, ttl, cancellationToken);
+        var response = SemanticResponse.From(stored);
+        return response.Dedup == "none" ? ApiResults.Created(response) : ApiResults.Ok(response);
     }
 
     public static async Task<Results<ApiOk<SemanticSearchResponse>, ApiProblem>> SearchMemories(
         SearchSemanticRequest request, TenantContext tenant, SemanticMemoryService semantic, CancellationToken cancellationToken)
     {
-        if (ValidateText(request.Query, "query") is { } queryProblem)
-        {
-            return queryProblem;
-        }
-
-        if (request.AgentId is not null && Validate.Id(request.AgentId, "agent_id") is { } agentProblem)
-        {
-            return agentProblem;
-        }
-
-        if (request.Namespace is not null && Validate.Namespace(request.Namespace) is { } namespaceProblem)
-        {
-            return namespaceProblem;
-        }
-
-        var topK = request.TopK ?? 10;
-        if (topK is < 1 or > MaxTopK)
-        {
-            return ApiProblem.Validation($"top_k must be between 1 and {MaxTopK}.");
-        }
-
-        var threshold = request.Threshold ?? 0.1;
-        if (double.IsNaN(threshold) || threshold is < 0 or > 1)
-        {
-            return ApiProblem.Validation("threshold must be between 0 and 1.");
-        }
-
-        if (ValidateObject(request.MetadataFilter, "metadata_filter") is { } filterProblem)
-        {
-            return filterProblem;
-        }
-
-        var filter = request.MetadataFilter is { ValueKind: JsonValueKind.Object } f && f.EnumerateObject().Any() ? f.GetRawText() : null;
-        var matches = await semantic.SearchAsync(tenant, request.Query!, request.AgentId, request.Namespace, filter, topK, threshold, cancellationToken);
-        return ApiResults.Ok(new SemanticSearchResponse([.. matches.Select(match => SemanticResponse.From(match.Memory, match.Similarity, deduplicated: false))]));
+        var containment = request.MetadataFilter is { ValueKind: JsonValueKind.Object } f && f.EnumerateObject().Any() ? f.GetRawText() : null;
+        SearchModeAttribute.TryParse(request.Mode, out var mode);
+        Validate.TryParseInstant(request.CreatedAfter, out var after);
+        Validate.TryParseInstant(request.CreatedBefore, out var before);
+        // The rules on the request already ran the compiler: it cannot refuse here.
+        var filter = MetadataFilter.Compile(request.Filter, after, before);
+        var matches = await semantic.SearchAsync(
+            tenant, request.Query!, request.AgentId, request.Namespace, containment, request.TopK ?? RequestLimits.DefaultTopK, request.Threshold ?? RequestLimits.DefaultThreshold,
+            mode, filter, cancellationToken);
+        return ApiResults.Ok(new SemanticSearchResponse([.. matches.Select(SemanticResponse.From)]));
     }
 
     public static async Task<Results<ApiOk<SemanticResponse>, ApiProblem>> GetMemory(
@@ -116,6 +81,143 @@ public static class SemanticApi
             : ApiProblem.NotFound("No such memory.");
     }
 
+    public static async Task<Results<ApiOk<SemanticListResponse>, ApiProblem>> ListMemories(
+        [FromQuery(Name = "agent_id")] string? agentId,
+        [FromQuery(Name = "namespace")] string? @namespace,
+        [FromQuery] string? limit,
+        [FromQuery] string? cursor,
+        [FromQuery] string? filter,
+        [FromQuery(Name = "created_after")] string? createdAfter,
+        [FromQuery(Name = "created_before")] string? createdBefore,
+        TenantContext tenant,
+        SemanticMemoryService semantic,
+        CancellationToken cancellationToken)
+    {
+        if (Validate.Id(agentId, "agent_id") is { } badAgent)
+        {
+            return badAgent;
+        }
+
+        if (@namespace is not null && Validate.Namespace(@namespace) is { } badNamespace)
+        {
+            return badNamespace;
+        }
+
+        var pageSize = RequestLimits.DefaultSemanticPage;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize)
+            || pageSize is < 1 or > RequestLimits.MaxSemanticPage))
+        {
+            return ApiProblem.Validation($"'limit' must be between 1 and {RequestLimits.MaxSemanticPage}.");
+        }
+
+        if (ListFilter(filter, createdAfter, createdBefore, out var compiled) is { } badFilter)
+        {
+            return badFilter;
+        }
+
+        try
+        {
+            var page = await semantic.ListAsync(tenant, agentId!, @namespace, pageSize, cursor, compiled, cancellationToken);
+            return ApiResults.Ok(new SemanticListResponse(
+                [.. page.Memories.Select(m => SemanticResponse.From(m, similarity: null, deduplicated: false))], page.NextCursor));
+        }
+        catch (InvalidCursorException)
+        {
+            return ApiProblem.Validation("'cursor' is not a cursor this API returned.");
+        }
+    }
+
+    /// <summary>The list's <c>filter</c> (a JSON object in the query string, as search takes in its body) and creation window, compiled.</summary>
+    private static ApiProblem? ListFilter(string? filter, string? createdAfter, string? createdBefore, out MetadataFilter? compiled)
+    {
+        compiled = null;
+        DateTimeOffset? after = null, before = null;
+        if (createdAfter is not null && !Validate.TryParseInstant(createdAfter, out after))
+        {
+            return ApiProblem.Validation("'created_after' must be an ISO 8601 timestamp.");
+        }
+
+        if (createdBefore is not null && !Validate.TryParseInstant(createdBefore, out before))
+        {
+            return ApiProblem.Validation("'created_before' must be an ISO 8601 timestamp.");
+        }
+
+        JsonElement? element = null;
+        if (filter is not null)
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(filter) > RequestLimits.MaxMetadataBytes)
+            {
+                return ApiProblem.Validation($"'filter' must be a JSON object of at most {RequestLimits.MaxMetadataBytes} bytes.");
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(filter);
+                element = document.RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                return ApiProblem.Validation("'filter' must be a JSON object (URL-encoded).");
+            }
+
+            if (element.Value.ValueKind != JsonValueKind.Object)
+            {
+                return ApiProblem.Validation("'filter' must be a JSON object (URL-encoded).");
+            }
+        }
+
+        try
+        {
+            compiled = MetadataFilter.Compile(element, after, before);
+            return null;
+        }
+        catch (MetadataFilterException e)
+        {
+            return ApiProblem.Validation($"'filter': {e.Message}");
+        }
+    }
+
+    public static async Task<Results<ApiOk<SemanticResponse>, ApiProblem>> PatchMemory(
+        string id, PatchSemanticRequest request, TenantContext tenant, SemanticMemoryService semantic, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var memoryId))
+        {
+            return ApiProblem.Validation("id must be a UUID.");
+        }
+
+        var metadata = request.Metadata is { ValueKind: JsonValueKind.Object } m ? m.GetRawText() : null;
+        if (request.Content is null && metadata is null && request.Namespace is null)
+        {
+            return ApiProblem.Validation("Send at least one of content, metadata and namespace.");
+        }
+
+        if (request.Version is < 1)
+        {
+            return ApiProblem.Validation("'version' must be a positive integer.");
+        }
+
+        var patched = await semantic.PatchAsync(tenant, memoryId, request.Content, metadata, request.Namespace, request.Version, cancellationToken);
+        return patched.Outcome switch
+        {
+            SemanticPatchOutcome.Patched => ApiResults.Ok(SemanticResponse.From(patched.Memory!, similarity: null, deduplicated: false)),
+            SemanticPatchOutcome.VersionMismatch => ApiProblem.Conflict($"The memory is at version {patched.CurrentVersion}, not {request.Version}."),
+            _ => ApiProblem.NotFound("No such memory."),
+        };
+    }
+
+    public static async Task<Results<ApiOk<SemanticHistoryResponse>, ApiProblem>> GetMemoryHistory(
+        string id, TenantContext tenant, SemanticMemoryService semantic, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var memoryId))
+        {
+            return ApiProblem.Validation("id must be a UUID.");
+        }
+
+        return await semantic.GetHistoryAsync(tenant, memoryId, cancellationToken) is { } versions
+            ? ApiResults.Ok(SemanticHistoryResponse.From(versions))
+            : ApiProblem.NotFound("No such memory.");
+    }
+
     public static async Task<Results<NoContent, ApiProblem>> DeleteMemory(
         string id, TenantContext tenant, SemanticMemoryService semantic, CancellationToken cancellationToken)
     {
@@ -127,77 +229,5 @@ public static class SemanticApi
         return await semantic.DeleteAsync(tenant, memoryId, cancellationToken)
             ? TypedResults.NoContent()
             : ApiProblem.NotFound("No such memory.");
-    }
-
-    private static ApiProblem? ValidateText(string? text, string name)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return ApiProblem.Validation($"{name} must not be empty.");
-        }
-
-        if (text.Length > MaxContentCharacters)
-        {
-            return new ApiProblem(StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge, $"{name} must be at most {MaxContentCharacters} characters.");
-        }
-
-        // PostgreSQL text cannot hold NUL.
-        return text.Contains('\0', StringComparison.Ordinal) ? ApiProblem.Validation($"{name} must not contain NUL characters.") : null;
-    }
-
-    private static ApiProblem? ValidateObject(JsonElement? value, string name)
-    {
-        if (value is not { } element || element.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return ApiProblem.Validation($"{name} must be a JSON object.");
-        }
-
-        if (System.Text.Encoding.UTF8.GetByteCount(element.GetRawText()) > MaxMetadataBytes)
-        {
-            return new ApiProblem(StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge, $"{name} must be at most {MaxMetadataBytes} bytes of JSON.");
-        }
-
-        // PostgreSQL jsonb cannot hold \u0000 in a string or a key.
-        return HasNul(element) ? ApiProblem.Validation($"{name} must not contain NUL characters.") : null;
-    }
-
-    private static bool HasNul(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Object => element.EnumerateObject().Any(p => p.Name.Contains('\0', StringComparison.Ordinal) || HasNul(p.Value)),
-        JsonValueKind.Array => element.EnumerateArray().Any(HasNul),
-        JsonValueKind.String => element.GetString()!.Contains('\0', StringComparison.Ordinal),
-        _ => false,
-    };
-}
-
-public sealed record StoreSemanticRequest(string? AgentId, string? Content, string? Namespace, JsonElement? Metadata);
-
-public sealed record SearchSemanticRequest(string? Query, string? AgentId, string? Namespace, int? TopK, double? Threshold, JsonElement? MetadataFilter);
-
-public sealed record SemanticSearchResponse(IReadOnlyList<SemanticResponse> Results);
-
-/// <summary>The contract's <c>SemanticResponse</c>; the tenant and internal columns stay off the wire.</summary>
-public sealed record SemanticResponse(
-    Guid Id,
-    string AgentId,
-    string Content,
-    string Namespace,
-    JsonElement Metadata,
-    double? SimilarityScore,
-    DateTime CreatedAt,
-    DateTime UpdatedAt,
-    bool Deduplicated)
-{
-    public static SemanticResponse From(SemanticMemoryRecord memory, double? similarity, bool deduplicated)
-    {
-        using var metadata = JsonDocument.Parse(memory.MetadataJson);
-        return new SemanticResponse(
-            memory.Id, memory.AgentId, memory.Content, memory.Namespace, metadata.RootElement.Clone(),
-            similarity, memory.CreatedAt, memory.UpdatedAt, deduplicated);
     }
 }

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Mnemora.Api.Contracts;
 using Mnemora.Api.Http;
 using Mnemora.Api.Summaries;
 using Mnemora.Api.Tenancy;
-using Mnemora.Storage.Memory;
 
 namespace Mnemora.Api.Apis;
 
@@ -30,40 +30,22 @@ internal static class SummaryApi
         CancellationToken cancellationToken)
     {
         request ??= new SummarizeRequest(null, null, null, null, null);
-        if (request.SessionId is not null && Validate.Id(request.SessionId, "session_id") is { } sessionProblem)
-        {
-            return sessionProblem;
-        }
-
-        var @namespace = request.Namespace ?? DefaultNamespace;
-        if (Validate.Namespace(@namespace) is { } namespaceProblem)
-        {
-            return namespaceProblem;
-        }
-
         DateTimeOffset? from = null, to = null;
-        if ((request.From is not null && !MemoryValidation.TryParseInstant(request.From, out from))
-            || (request.To is not null && !MemoryValidation.TryParseInstant(request.To, out to)))
+        if ((request.From is not null && !Validate.TryParseInstant(request.From, out from))
+            || (request.To is not null && !Validate.TryParseInstant(request.To, out to)))
         {
             return ApiProblem.Validation("'from' and 'to' must be ISO 8601 timestamps.");
         }
 
         var count = request.NumEpisodes ?? DefaultEpisodes;
-        if (count is < 1 or > EpisodeQuery.MaxLimit)
-        {
-            return ApiProblem.Validation($"'num_episodes' must be between 1 and {EpisodeQuery.MaxLimit}.");
-        }
-
+        var @namespace = request.Namespace ?? DefaultNamespace;
         var stored = await summaries.SummarizeAsync(tenant, new SummaryRequest(agentId, request.SessionId, from, to, count, @namespace), cancellationToken);
         if (stored is null)
         {
             return ApiProblem.NotFound("No episodes match: nothing to summarise.");
         }
 
-        var response = SemanticResponse.From(stored.Memory, similarity: null, stored.Deduplicated);
-        return stored.Deduplicated ? ApiResults.Ok(response) : ApiResults.Created(response);
+        var response = SemanticResponse.From(stored);
+        return response.Dedup == "none" ? ApiResults.Created(response) : ApiResults.Ok(response);
     }
 }
-
-/// <summary><c>POST /v1/memory/episodic/{agent_id}/summarize</c>; every member is optional.</summary>
-public sealed record SummarizeRequest(string? SessionId, string? From, string? To, int? NumEpisodes, string? Namespace);

@@ -1,3 +1,5 @@
+using Mnemora.Api.Audit;
+using Mnemora.Storage.Audit;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,6 +22,7 @@ internal static class TransferApi
             .WithName("ExportAgent")
             .WithSummary("Streams every record of the agent (state, episodes hot and cold, semantic memories) as NDJSON; 'embeddings=false' leaves vectors out.");
         memory.MapPost("/import", ImportMemories)
+            .WithStreamedBody()
             .WithName("ImportMemories")
             .WithSummary("Imports an export into the caller's tenant: validated whole before anything is written; a bad line is a 400 that names it.");
         return tenantApi;
@@ -38,6 +41,7 @@ internal static class TransferApi
         [FromQuery] string? embeddings,
         TenantContext tenant,
         MemoryExporter exporter,
+        AuditTrail audit,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -57,6 +61,7 @@ internal static class TransferApi
             }
 
             var now = time.GetUtcNow();
+            await audit.RecordAsync(tenant.TenantId, AuditActions.Exported, AuditTrail.Succeeded, new Dictionary<string, string> { ["agent_id"] = agentId }, cancellationToken);
             handedOver = true;
             return new ExportResult(new ExportHeader("agent", TenantId: null, agentId, now, withEmbeddings), records, started: true, FileName(agentId, now));
         }
@@ -74,6 +79,7 @@ internal static class TransferApi
         [FromQuery] string? embeddings,
         TenantStore tenants,
         MemoryExporter exporter,
+        AuditTrail audit,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -88,6 +94,7 @@ internal static class TransferApi
         }
 
         var now = time.GetUtcNow();
+        await audit.RecordAsync(tenantId, AuditActions.Exported, AuditTrail.Succeeded, new Dictionary<string, string> { ["scope"] = "tenant" }, cancellationToken);
         var records = exporter.ReadTenantAsync(tenantId, withEmbeddings, cancellationToken).GetAsyncEnumerator(cancellationToken);
         return new ExportResult(new ExportHeader("tenant", tenantId, AgentId: null, now, withEmbeddings), records, started: false, FileName(tenantId, now));
     }
@@ -97,6 +104,7 @@ internal static class TransferApi
         TenantContext tenant,
         MemoryImporter importer,
         IOptions<TransferOptions> options,
+        AuditTrail audit,
         CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxImportBytes;
@@ -110,7 +118,9 @@ internal static class TransferApi
             bodySize.MaxRequestBodySize = limit;
         }
 
-        return ApiResults.Ok(await importer.ImportAsync(tenant, context.Request.Body, cancellationToken));
+        var imported = await importer.ImportAsync(tenant, context.Request.Body, cancellationToken);
+        await audit.RecordAsync(tenant.TenantId, AuditActions.Imported, AuditTrail.Succeeded, null, cancellationToken);
+        return ApiResults.Ok(imported);
     }
 
     private static ApiProblem? ParseEmbeddings(string? value, out bool embeddings)

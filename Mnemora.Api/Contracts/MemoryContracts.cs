@@ -1,27 +1,36 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Mnemora.Api.Http;
 using Mnemora.Storage.Memory;
 
 namespace Mnemora.Api.Contracts;
 
 /// <summary><c>POST /v1/state</c>.</summary>
-public sealed record CreateStateRequest(string? AgentId, JsonElement? Data, string? SessionId, int? TtlHours);
+public sealed record CreateStateRequest(
+    [Identifier] string? AgentId,
+    JsonElement? Data,
+    [Identifier(Optional = true)] string? SessionId,
+    [Between(RequestLimits.MinTtlHours, RequestLimits.MaxTtlHours, Optional = true)] int? TtlHours);
 
 /// <summary><c>PUT /v1/state/{agent_id}</c>: <see cref="Version"/> is the version the caller last read.</summary>
-public sealed record UpdateStateRequest(JsonElement? Data, long? Version, string? SessionId, int? TtlHours);
+public sealed record UpdateStateRequest(
+    JsonElement? Data,
+    long? Version,
+    [Identifier(Optional = true)] string? SessionId,
+    [Between(RequestLimits.MinTtlHours, RequestLimits.MaxTtlHours, Optional = true)] int? TtlHours);
 
-/// <summary>The contract's <c>StateResponse</c>.</summary>
-public sealed record StateResponse(string AgentId, string SessionId, JsonElement Data, long Version, string CreatedAt, string UpdatedAt, string? ExpiresAt)
+/// <summary>The contract's <c>StateResponse</c>; <see cref="Data"/> goes out as stored, not parsed per read.</summary>
+public sealed record StateResponse(string AgentId, string SessionId, StoredJson Data, long Version, string CreatedAt, string UpdatedAt, string? ExpiresAt)
 {
     public static StateResponse From(StateRecord record) => new(
-        record.AgentId, record.SessionId, MemoryJson.Parse(record.DataJson), record.Version, record.CreatedAt, record.UpdatedAt, record.ExpiresAt);
+        record.AgentId, record.SessionId, new StoredJson(record.DataJson), record.Version, record.CreatedAt, record.UpdatedAt, record.ExpiresAt);
 }
 
 public sealed record SessionsResponse(IReadOnlyList<string> Sessions);
 
 /// <summary><c>POST /v1/memory/episodic</c>.</summary>
-public sealed record CreateEpisodeRequest(string? AgentId, string? SessionId, string? Type, JsonElement? Content, JsonElement? Metadata);
+public sealed record CreateEpisodeRequest([Identifier] string? AgentId, [Identifier] string? SessionId, string? Type, JsonElement? Content, JsonElement? Metadata);
 
 /// <summary>The contract's <c>EpisodeResponse</c>; the same whether the episode is hot or cold.</summary>
 public sealed record EpisodeResponse(string Id, string AgentId, string SessionId, string Type, JsonElement Content, JsonElement Metadata, string Timestamp)

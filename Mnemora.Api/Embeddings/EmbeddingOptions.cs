@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Mnemora.Api.Storage.Semantic;
+using Mnemora.Storage.Semantic;
 
 namespace Mnemora.Api.Embeddings;
 

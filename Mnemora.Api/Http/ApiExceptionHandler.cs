@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Amazon.Runtime;
+using Mnemora.Storage;
 using Npgsql;
 
 namespace Mnemora.Api.Http;
@@ -8,7 +9,7 @@ namespace Mnemora.Api.Http;
 /// The one place where exceptions become responses. A store that cannot be reached is a 503;
 /// a request the framework could not read is a 4xx; anything else is a 500 without detail.
 /// </summary>
-internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
+internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, TimeProvider time) : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -24,13 +25,32 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         }
 
         httpContext.Response.Clear();
+        if (exception is StorageLimitException { Limit: StorageLimit.EmbeddingsPerMonth })
+        {
+            // The allowance renews with the UTC month.
+            var now = time.GetUtcNow();
+            var nextMonth = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
+            httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling((nextMonth - now).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         await problem.ExecuteAsync(httpContext);
         return true;
     }
 
-    private static ApiProblem Classify(Exception exception, CancellationToken requestAborted) => exception switch
+    /// <summary>The contract's problem for a failure; also used by the MCP tools, whose errors carry the same codes.</summary>
+    internal static ApiProblem Classify(Exception exception, CancellationToken requestAborted) => exception switch
     {
         ApiException api => new ApiProblem(api.Status, api.Code, api.Message),
+        // A cap a store refused to pass: the contract's limit codes (nothing of the write stayed).
+        StorageLimitException { Limit: StorageLimit.Vectors } limit =>
+            new ApiProblem(StatusCodes.Status429TooManyRequests, ErrorCodes.VectorLimitExceeded, limit.Message),
+        StorageLimitException { Limit: StorageLimit.EmbeddingsPerMonth } limit =>
+            new ApiProblem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, limit.Message),
+        StorageLimitException limit =>
+            new ApiProblem(StatusCodes.Status413PayloadTooLarge, ErrorCodes.StorageLimitExceeded, limit.Message),
+        // Data that fails its own checksum is never served: a store fault, logged as an incident where it was found.
+        StoreIntegrityException =>
+            ApiProblem.Unavailable("A storage backend this request needs returned damaged data. Retry later."),
         BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
             new ApiProblem(StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge, "The request body is too large."),
         BadHttpRequestException bad =>

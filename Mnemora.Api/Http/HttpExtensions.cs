@@ -4,9 +4,13 @@ namespace Mnemora.Api.Http;
 
 internal static class HttpExtensions
 {
-    /// <summary>Request timing, the error envelope for every failure, and problem responses for unmatched routes.</summary>
+    /// <summary>
+    /// The client's address (forwarded only by a configured proxy), request timing, the error envelope for
+    /// every failure, and problem responses for unmatched routes.
+    /// </summary>
     public static WebApplication UseMnemoraHttp(this WebApplication app)
     {
+        app.UseTrustedProxies();
         app.Use((context, next) =>
         {
             context.Features.Set(new RequestTiming(Stopwatch.GetTimestamp()));

@@ -40,6 +40,10 @@ public sealed class SummaryOptions : IValidatableObject
     [Range(1_000, 1_000_000)]
     public int MaxPromptCharacters { get; set; } = 24_000;
 
+    /// <summary>Episode JSON a summary reads at most (its newest episodes within the filters); older ones are left out.</summary>
+    [Range(typeof(long), "65536", "67108864")]
+    public long MaxWindowBytes { get; set; } = 4L * 1024 * 1024;
+
     public bool UsesChatModel => !string.IsNullOrWhiteSpace(Model);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -1,8 +1,9 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Mnemora.Api.Semantic;
-using Mnemora.Api.Storage.Semantic;
 using Mnemora.Api.Tenancy;
 using Mnemora.Storage.Memory;
+using Mnemora.Storage.Semantic;
 using Mnemora.Storage.Usage;
 
 namespace Mnemora.Api.Summaries;
@@ -14,7 +15,7 @@ internal sealed record SummaryRequest(string AgentId, string? SessionId, DateTim
 /// Picks the episodes (the newest <c>num_episodes</c> in the session and time range, hot or cold), has
 /// them summarised and stores the summary as a semantic memory whose metadata says what it covers.
 /// </summary>
-internal sealed class SummaryService(EpisodeStore episodes, IEpisodeSummarizer summarizer, SemanticMemoryService semantic, IUsageMeter usage)
+internal sealed class SummaryService(EpisodeStore episodes, IEpisodeSummarizer summarizer, SemanticMemoryService semantic, IUsageMeter usage, IOptions<SummaryOptions> options)
 {
     public const string Source = "episodic_summary";
 
@@ -47,29 +48,11 @@ internal sealed class SummaryService(EpisodeStore episodes, IEpisodeSummarizer s
         return await semantic.StoreAsync(tenant, request.AgentId, request.Namespace, summary.Text, metadata, cancellationToken);
     }
 
-    /// <summary>The newest episodes within the filters, oldest first: pages are read in time order and only the last N kept.</summary>
-    private async Task<List<EpisodeRecord>> NewestAsync(string tenantId, SummaryRequest request, CancellationToken cancellationToken)
-    {
-        var kept = new Queue<EpisodeRecord>(request.NumEpisodes);
-        EpisodePosition? after = null;
-        do
-        {
-            var page = await episodes.ListAsync(tenantId, request.AgentId,
-                new EpisodeQuery(request.SessionId, From: request.From, To: request.To, Limit: EpisodeQuery.MaxLimit, After: after), cancellationToken);
-            foreach (var episode in page.Episodes)
-            {
-                if (kept.Count == request.NumEpisodes)
-                {
-                    kept.Dequeue();
-                }
-
-                kept.Enqueue(episode);
-            }
-
-            after = page.Next;
-        }
-        while (after is not null);
-
-        return [.. kept];
-    }
+    /// <summary>
+    /// The newest episodes within the filters, oldest first, read backwards: at most <c>num_episodes</c>
+    /// (1,000) and <see cref="SummaryOptions.MaxWindowBytes"/> of episode JSON, however long the history.
+    /// </summary>
+    private async Task<List<EpisodeRecord>> NewestAsync(string tenantId, SummaryRequest request, CancellationToken cancellationToken) =>
+        [.. await episodes.NewestAsync(tenantId, request.AgentId,
+            new EpisodeQuery(request.SessionId, From: request.From, To: request.To, Limit: request.NumEpisodes), options.Value.MaxWindowBytes, cancellationToken)];
 }

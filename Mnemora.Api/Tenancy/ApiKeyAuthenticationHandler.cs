@@ -9,7 +9,7 @@ namespace Mnemora.Api.Tenancy;
 /// Authenticates a tenant by its API key: Bearer key → hash → live key → tenant and tier, which
 /// fill the request's <see cref="TenantContext"/>. A value without a key's shape is refused
 /// before any lookup; a key the resolver has not cached is looked up only if the
-/// <see cref="KeyGuard"/> lets its client and prefix spend a lookup.
+/// <see cref="KeyGuard"/> lets its client spend a lookup.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -32,7 +32,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         var keyHash = ApiKeys.Hash(token);
-        if (resolver.TryResolve(keyHash, () => guard.TryBeginLookup(Context, token, keyHash)) is not { } lookup)
+        if (resolver.TryResolve(keyHash, () => guard.TryBeginLookup(Context, keyHash)) is not { } lookup)
         {
             return AuthenticateResult.Fail("Too many unknown keys from this client.");
         }
@@ -47,7 +47,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         Context.RequestServices.GetRequiredService<TenantContext>().Set(owner.TenantId, owner.Tier);
         var identity = new ClaimsIdentity(
-            [new Claim(TenancyAuthentication.TenantClaim, owner.TenantId), new Claim(ClaimTypes.Role, TenancyAuthentication.TenantRole)],
+            [new Claim(TenancyAuthentication.TenantClaim, owner.TenantId), new Claim(TenancyAuthentication.KeyClaim, owner.KeyId), new Claim(ClaimTypes.Role, TenancyAuthentication.TenantRole)],
             Scheme.Name);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }

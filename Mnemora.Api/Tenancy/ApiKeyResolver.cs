@@ -6,14 +6,14 @@ using Mnemora.Storage.Tenancy;
 namespace Mnemora.Api.Tenancy;
 
 /// <summary>The tenant a key belongs to, when it is live.</summary>
-internal sealed record KeyOwner(string TenantId, TenantTier Tier);
+internal sealed record KeyOwner(string TenantId, TenantTier Tier, string KeyId = "");
 
 /// <summary>
 /// Resolves a key hash to its live tenant, caching each answer (found or not) for at most
 /// <see cref="TenancyOptions.ApiKeyCacheDuration"/>: a revoked key or deleted tenant stops
 /// working within that time on every replica, and a flood of one bad key costs one lookup.
 /// </summary>
-internal sealed class ApiKeyResolver(TenantStore store, TimeProvider time, IOptions<TenancyOptions> options) : IDisposable
+internal sealed class ApiKeyResolver(ApiKeyStore keys, TenantStore store, TimeProvider time, IOptions<TenancyOptions> options) : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
     private readonly ConcurrentDictionary<string, Lazy<Task<KeyOwner?>>> _inFlight = new(StringComparer.Ordinal);
@@ -65,7 +65,7 @@ internal sealed class ApiKeyResolver(TenantStore store, TimeProvider time, IOpti
 
     private async Task<KeyOwner?> LookUpAsync(string keyHash, CancellationToken cancellationToken)
     {
-        var key = await store.FindKeyAsync(keyHash, cancellationToken);
+        var key = await keys.FindKeyAsync(keyHash, cancellationToken);
         if (key is null || key.IsRevoked || !ApiKeys.HashesEqual(key.KeyHash, keyHash))
         {
             return null;
@@ -80,10 +80,10 @@ internal sealed class ApiKeyResolver(TenantStore store, TimeProvider time, IOpti
         var now = time.GetUtcNow().UtcDateTime;
         if (key.LastUsedAt is not { } last || now - last >= options.Value.LastUsedResolution)
         {
-            await store.TouchKeyAsync(keyHash, now, cancellationToken);
+            await keys.TouchKeyAsync(keyHash, now, cancellationToken);
         }
 
-        return new KeyOwner(tenant.TenantId, TenantTiers.Parse(tenant.Tier));
+        return new KeyOwner(tenant.TenantId, TenantTiers.Parse(tenant.Tier), key.KeyId);
     }
 
     public void Dispose() => _cache.Dispose();

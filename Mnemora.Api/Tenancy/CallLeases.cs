@@ -11,20 +11,28 @@ namespace Mnemora.Api.Tenancy;
 /// call granted is made before any is refused.
 /// </summary>
 /// <remarks>
-/// Calls leased and not yet made are given back once the tenant is idle for <see cref="IdleAfter"/>
-/// and when the API stops. Until then the store's count is ahead by at most <see cref="MaxLease"/>
-/// − 1 per replica; reads of the count subtract this replica's share (<see cref="Unused"/>). With
-/// several replicas, another replica's unused lease can make a call near the limit wait for that
-/// give-back (a 429 a few seconds early); a crashed replica's unused lease stays counted that day.
+/// A lease running low is refilled in the background, so a tenant seen in the last
+/// <see cref="KeepFor"/> takes its calls from memory however slowly it calls. Calls leased and not
+/// yet made are given back once the tenant is idle for <see cref="KeepFor"/> (for <see cref="IdleAfter"/>
+/// when its last calls of the day are near) and when the API stops. Until then the store's count is
+/// ahead by at most <see cref="MaxLease"/> per tenant and replica (and at most 1/64 of the calls that
+/// were left); reads of the count subtract this replica's share (<see cref="Unused"/>). With several
+/// replicas, another replica's unused lease can refuse a call near the limit early, by at most what
+/// that replica holds; a crashed replica's unused lease stays counted that day (never fewer calls
+/// counted than made).
 /// </remarks>
-public sealed partial class CallLeases(TenantStore store, TimeProvider time, ILogger<CallLeases> logger) : BackgroundService
+public sealed partial class CallLeases(CallCounters store, TimeProvider time, ILogger<CallLeases> logger) : BackgroundService
 {
     public const int MaxLease = 50;
     public static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan KeepFor = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan s_sweepEvery = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_forgetAfter = TimeSpan.FromMinutes(10);
+
+    // Below this many calls left, leases are one call each and an idle one goes back within IdleAfter.
+    private const long NearLimit = 128;
 
     private readonly ConcurrentDictionary<(string TenantId, DateOnly Day), Lease> _leases = new();
+    private volatile bool _stopping;
 
     /// <summary>Takes one call of the tenant's day: from this replica's lease, else from a new one.</summary>
     public async Task<CallCount> TryTakeAsync(string tenantId, DateTimeOffset now, long dailyLimit, CancellationToken cancellationToken)
@@ -63,13 +71,83 @@ public sealed partial class CallLeases(TenantStore store, TimeProvider time, ILo
             }
 
             lease.Unused--;
-            return new CallCount(true, lease.Counted - lease.Unused);
+            lease.Limit = dailyLimit;
+            var taken = new CallCount(true, lease.Counted - lease.Unused);
+            if (lease.Unused <= LowWater(dailyLimit, lease.Counted) && dailyLimit - lease.Counted >= NearLimit
+                && Interlocked.CompareExchange(ref lease.Refilling, 1, 0) == 0)
+            {
+                _ = Task.Run(() => RefillAheadAsync(tenantId, now, lease), CancellationToken.None);
+            }
+
+            return taken;
         }
         finally
         {
             lease.Gate.Release();
         }
     }
+
+    /// <summary>
+    /// Hands back a call taken by <see cref="TryTakeAsync"/> that the service failed (a 5xx): the tenant
+    /// is not charged for it, so a client's retry of it costs one call, not two. The call goes back
+    /// into this replica's lease (the store counts it until the lease is used or given back).
+    /// </summary>
+    public async Task GiveBackAsync(string tenantId, DateTimeOffset now)
+    {
+        if (!_leases.TryGetValue((tenantId, DateOnly.FromDateTime(now.UtcDateTime)), out var lease))
+        {
+            return;
+        }
+
+        await lease.Gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            // A forgotten lease's calls went back to the store already; the failed call stays counted.
+            if (!lease.Forgotten && lease.Unused < lease.Counted)
+            {
+                lease.Unused++;
+            }
+        }
+        finally
+        {
+            lease.Gate.Release();
+        }
+    }
+
+    /// <summary>Tops a low lease up off the request path, so the next call does not wait for the store.</summary>
+    private async Task RefillAheadAsync(string tenantId, DateTimeOffset day, Lease lease)
+    {
+        await lease.Gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            var limit = lease.Limit;
+            var size = LeaseSize(limit, lease.Counted) - (int)lease.Unused;
+            if (_stopping || lease.Forgotten || size < 1 || limit - lease.Counted < NearLimit)
+            {
+                return;
+            }
+
+            var count = await store.TryCountCallsAsync(tenantId, day, limit, size, CancellationToken.None);
+            if (count.Allowed)
+            {
+                lease.Counted = count.CallsToday;
+                lease.Unused += size;
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Nothing was lost: the next call that finds the lease empty takes one itself.
+            Log.RefillFailed(logger, exception, tenantId);
+        }
+        finally
+        {
+            Volatile.Write(ref lease.Refilling, 0);
+            lease.Gate.Release();
+        }
+    }
+
+    /// <summary>A lease is refilled when a quarter of a full one is left.</summary>
+    private static long LowWater(long dailyLimit, long counted) => Math.Max(1, LeaseSize(dailyLimit, counted) / 4);
 
     /// <summary>Calls of the tenant's day that the store counts but this replica has not made yet.</summary>
     public long Unused(string tenantId, DateTimeOffset now) =>
@@ -96,6 +174,7 @@ public sealed partial class CallLeases(TenantStore store, TimeProvider time, ILo
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         await base.StopAsync(cancellationToken);
         await GiveBackAsync(idleOnly: false, cancellationToken);
     }
@@ -106,7 +185,8 @@ public sealed partial class CallLeases(TenantStore store, TimeProvider time, ILo
         foreach (var ((tenantId, day), lease) in _leases)
         {
             var idleFor = now - lease.LastUsed;
-            if (idleOnly && idleFor < IdleAfter)
+            var keepFor = lease.Limit - lease.Counted < NearLimit ? IdleAfter : KeepFor;
+            if (idleOnly && idleFor < keepFor)
             {
                 continue;
             }
@@ -124,7 +204,7 @@ public sealed partial class CallLeases(TenantStore store, TimeProvider time, ILo
                     lease.Counted -= lease.Unused;
                     lease.Unused = 0;
                 }
-                else if (idleFor > s_forgetAfter)
+                else if (idleFor > KeepFor)
                 {
                     lease.Forgotten = true;
                     _leases.TryRemove(new((tenantId, day), lease));
@@ -147,6 +227,8 @@ public sealed partial class CallLeases(TenantStore store, TimeProvider time, ILo
         public readonly SemaphoreSlim Gate = new(1, 1);
         public long Unused;
         public long Counted;
+        public long Limit;
+        public int Refilling;
         public DateTimeOffset LastUsed;
         public bool Forgotten;
     }
@@ -155,5 +237,8 @@ public sealed partial class CallLeases(TenantStore store, TimeProvider time, ILo
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give back the unused calls of tenant {TenantId}; retrying on the next sweep")]
         public static partial void GiveBackFailed(ILogger logger, Exception exception, string tenantId);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refill the call lease of tenant {TenantId} ahead; the next call takes one")]
+        public static partial void RefillFailed(ILogger logger, Exception exception, string tenantId);
     }
 }

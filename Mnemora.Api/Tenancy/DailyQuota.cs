@@ -13,14 +13,15 @@ internal sealed class DailyQuotaMetadata
 /// Counts each call of a quota endpoint before it is handled (after authentication, before body
 /// binding), refusing it with 429 once the tier's daily limit is reached. The counter is in DynamoDB,
 /// updated conditionally a lease of calls at a time (<see cref="CallLeases"/>), so the limit holds
-/// across replicas and concurrent calls without a store write per call.
+/// across replicas and concurrent calls without a store write per call. A call answered with a 5xx
+/// is given back: it is the service's failure, not the tenant's call.
 /// </summary>
 internal sealed class DailyQuotaMiddleware(RequestDelegate next, CallLeases leases, TimeProvider time)
 {
     private const string Policy = "daily";
     private static readonly TimeSpan s_window = TimeSpan.FromDays(1);
 
-    public async Task InvokeAsync(HttpContext context, TenantContext tenant)
+    public async Task InvokeAsync(HttpContext context, TenantContext tenant, TierCatalog tiers)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<DailyQuotaMetadata>() is null || !tenant.IsAuthenticated)
         {
@@ -29,7 +30,7 @@ internal sealed class DailyQuotaMiddleware(RequestDelegate next, CallLeases leas
         }
 
         var now = time.GetUtcNow();
-        var limit = TierLimits.For(tenant.Tier).CallsPerDay;
+        var limit = tiers.For(tenant.Tier).CallsPerDay;
         var count = await leases.TryTakeAsync(tenant.TenantId, now, limit, context.RequestAborted);
         var reset = (long)Math.Ceiling((now.UtcDateTime.Date.AddDays(1) - now.UtcDateTime).TotalSeconds);
         var headers = context.Response.Headers;
@@ -44,6 +45,25 @@ internal sealed class DailyQuotaMiddleware(RequestDelegate next, CallLeases leas
             return;
         }
 
-        await next(context);
+        // A call the service fails (5xx) is handed back: the tenant pays for answers, and a client that
+        // retries it is charged once.
+        var failedByUs = false;
+        try
+        {
+            await next(context);
+            failedByUs = context.Response.StatusCode >= StatusCodes.Status500InternalServerError;
+        }
+        catch (Exception exception)
+        {
+            failedByUs = ApiExceptionHandler.Classify(exception, context.RequestAborted).StatusCode >= StatusCodes.Status500InternalServerError;
+            throw;
+        }
+        finally
+        {
+            if (failedByUs)
+            {
+                await leases.GiveBackAsync(tenant.TenantId, now);
+            }
+        }
     }
 }

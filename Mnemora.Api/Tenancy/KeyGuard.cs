@@ -4,14 +4,13 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Mnemora.Api.Http;
 
 namespace Mnemora.Api.Tenancy;
 
-/// <summary>How many key lookups a client may cost the store; bound from <c>Mnemora:KeyGuard</c>.</summary>
+/// <summary>How many attempts with unknown keys a client may make; bound from <c>Mnemora:KeyGuard</c>.</summary>
 public sealed class KeyGuardOptions
 {
     public const string SectionName = "Mnemora:KeyGuard";
@@ -24,79 +23,100 @@ public sealed class KeyGuardOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan ClientRefillPeriod { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Lookups of unknown keys sharing one display prefix (<c>mnm_</c> + 8), from any clients, at once.</summary>
-    [Range(1, 1_000_000)]
-    public int PrefixBurst { get; set; } = 10;
-
-    /// <summary>The time in which a prefix earns one more lookup.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
-    public TimeSpan PrefixRefillPeriod { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>How long a key once found valid skips the guard (it is still looked up, and revocation still applies).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan KnownKeyDuration { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>
-    /// Networks (CIDR) of reverse proxies whose <c>X-Forwarded-For</c> names the client. Loopback is
-    /// always trusted (a proxy on the same host); add a load balancer's subnet here.
-    /// </summary>
-    public string[] TrustedProxies { get; set; } = [];
+    /// <summary>Wrong operator keys on <c>/admin/v1</c> that one client may send at once.</summary>
+    [Range(1, 1_000_000)]
+    public int OperatorBurst { get; set; } = 10;
+
+    /// <summary>The time in which a client earns one more wrong operator key (10 s: 6 a minute).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan OperatorRefillPeriod { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
 /// Slows key guessing before it costs the store: a key not in the resolver's cache and not
-/// recently found valid needs a token from its client's bucket and from its prefix's bucket
-/// before it is looked up. Refused attempts get 429 with <c>Retry-After</c> and cost nothing.
-/// Tokens are taken before the lookup, so concurrency cannot overrun a bucket; a valid key's
-/// first lookup costs one token too, then it is known and passes freely.
+/// recently found valid needs a token from its client's bucket before it is looked up, and a
+/// wrong operator key spends one from the client's operator bucket. Refused attempts get 429 with
+/// <c>Retry-After</c> and cost nothing. The client is the TCP peer, or the address a configured
+/// proxy forwarded (<c>Mnemora:ForwardedHeaders</c>); never anything else in the request, such as
+/// a key's prefix, which another party can send too and so drain for the key's owner.
 /// </summary>
 internal sealed class KeyGuard : IDisposable
 {
     public const string MeterName = "Mnemora.Api.Tenancy";
-    private const string ClientPrefix = "client:";
-    private const string KeyPrefix = "prefix:";
-    private const int DisplayPrefixLength = 12;
     private static readonly object s_refusal = new();
 
-    private readonly PartitionedRateLimiter<KeyAttempt> _limiter;
+    private readonly PartitionedRateLimiter<string> _lookups;
+    private readonly PartitionedRateLimiter<string> _operatorKeys;
     private readonly MemoryCache _known = new(new MemoryCacheOptions { SizeLimit = 1_000_000 });
     private readonly KeyGuardOptions _options;
-    private readonly Counter<long> _lookups;
+    private readonly Counter<long> _lookupCount;
     private readonly Counter<long> _refused;
 
     public KeyGuard(IOptions<KeyGuardOptions> options, IMeterFactory meters)
     {
         _options = options.Value;
-        var client = PartitionedRateLimiter.Create<KeyAttempt, string>(attempt =>
-            RateLimitPartition.GetTokenBucketLimiter(ClientPrefix + attempt.Client, _ => Bucket(_options.ClientBurst, _options.ClientRefillPeriod)));
-        var prefix = PartitionedRateLimiter.Create<KeyAttempt, string>(attempt =>
-            RateLimitPartition.GetTokenBucketLimiter(KeyPrefix + attempt.Prefix, _ => Bucket(_options.PrefixBurst, _options.PrefixRefillPeriod)));
-        _limiter = PartitionedRateLimiter.CreateChained(client, prefix);
+        // Tokens are taken before the lookup, so concurrency cannot overrun a bucket; a valid key's first
+        // lookup costs one token too, then it is known and passes freely.
+        _lookups = PartitionedRateLimiter.Create<string, string>(client =>
+            RateLimitPartition.GetTokenBucketLimiter(client, _ => Bucket(_options.ClientBurst, _options.ClientRefillPeriod)));
+        _operatorKeys = PartitionedRateLimiter.Create<string, string>(client =>
+            RateLimitPartition.GetTokenBucketLimiter(client, _ => Bucket(_options.OperatorBurst, _options.OperatorRefillPeriod)));
 
         var meter = meters.Create(MeterName);
-        _lookups = meter.CreateCounter<long>("mnemora.api_key.lookups", description: "API key lookups in the store (cache misses).");
-        _refused = meter.CreateCounter<long>("mnemora.api_key.refused", description: "API key attempts refused before a lookup, per client or prefix.");
+        _lookupCount = meter.CreateCounter<long>("mnemora.api_key.lookups", description: "API key lookups in the store (cache misses).");
+        _refused = meter.CreateCounter<long>("mnemora.api_key.refused", description: "API and operator key attempts refused per client.");
     }
 
     /// <summary>True when the key may be looked up; otherwise the request is marked for a 429 with the time to wait.</summary>
-    public bool TryBeginLookup(HttpContext context, string token, string keyHash)
+    public bool TryBeginLookup(HttpContext context, string keyHash)
     {
         if (_options.KnownKeyDuration > TimeSpan.Zero && _known.TryGetValue(keyHash, out _))
         {
-            _lookups.Add(1);
+            _lookupCount.Add(1);
             return true;
         }
 
-        using var lease = _limiter.AttemptAcquire(new KeyAttempt(ClientOf(context), token[..DisplayPrefixLength]));
+        using var lease = _lookups.AttemptAcquire(ClientOf(context));
         if (lease.IsAcquired)
         {
-            _lookups.Add(1);
+            _lookupCount.Add(1);
             return true;
         }
 
-        var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : _options.ClientRefillPeriod;
-        context.Items[s_refusal] = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
-        _refused.Add(1);
+        Refuse(context, lease, _options.ClientRefillPeriod, "Too many attempts with unknown API keys from this client. Retry later.");
+        return false;
+    }
+
+    /// <summary>
+    /// False (and a 429 marked) when the client has no wrong operator key left to spend: then even the right
+    /// key is refused, or the answer would tell a guesser which of its refused guesses was right.
+    /// </summary>
+    public bool MayTryOperatorKey(HttpContext context)
+    {
+        // Whole tokens only: the bucket refills in fractions, and asking for zero permits succeeds on any fraction.
+        if (_operatorKeys.GetStatistics(ClientOf(context)) is not { CurrentAvailablePermits: < 1 })
+        {
+            return true;
+        }
+
+        Refuse(context, _options.OperatorRefillPeriod, "Too many wrong operator keys from this client. Retry later.");
+        return false;
+    }
+
+    /// <summary>Spends one of the client's wrong operator keys; false (and a 429 marked) when none was left.</summary>
+    public bool ChargeWrongOperatorKey(HttpContext context)
+    {
+        using var lease = _operatorKeys.AttemptAcquire(ClientOf(context));
+        if (lease.IsAcquired)
+        {
+            return true;
+        }
+
+        Refuse(context, lease, _options.OperatorRefillPeriod, "Too many wrong operator keys from this client. Retry later.");
         return false;
     }
 
@@ -112,15 +132,14 @@ internal sealed class KeyGuard : IDisposable
     /// <summary>Writes the 429 for a request whose key attempt was refused; false when it was not.</summary>
     public static bool TryWriteRefusal(HttpContext context, out Task written)
     {
-        if (context.Items[s_refusal] is not long seconds)
+        if (context.Items[s_refusal] is not Refusal refusal)
         {
             written = Task.CompletedTask;
             return false;
         }
 
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        written = new ApiProblem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited,
-            "Too many attempts with unknown API keys from this client. Retry later.").ExecuteAsync(context);
+        context.Response.Headers.RetryAfter = refusal.Seconds.ToString(CultureInfo.InvariantCulture);
+        written = new ApiProblem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, refusal.Message).ExecuteAsync(context);
         return true;
     }
 
@@ -149,14 +168,13 @@ internal sealed class KeyGuard : IDisposable
         return address.ToString();
     }
 
-    /// <summary>Forwarded headers: only <c>X-Forwarded-For</c>, only from loopback and the configured proxies.</summary>
-    internal static void ConfigureForwardedHeaders(ForwardedHeadersOptions forwarded, KeyGuardOptions options)
+    private void Refuse(HttpContext context, RateLimitLease lease, TimeSpan refillPeriod, string message) =>
+        Refuse(context, lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : refillPeriod, message);
+
+    private void Refuse(HttpContext context, TimeSpan wait, string message)
     {
-        forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
-        foreach (var network in options.TrustedProxies)
-        {
-            forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
-        }
+        context.Items[s_refusal] = new Refusal(Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)), message);
+        _refused.Add(1);
     }
 
     private static TokenBucketRateLimiterOptions Bucket(int burst, TimeSpan refillPeriod) => new()
@@ -170,11 +188,12 @@ internal sealed class KeyGuard : IDisposable
 
     public void Dispose()
     {
-        _limiter.Dispose();
+        _lookups.Dispose();
+        _operatorKeys.Dispose();
         _known.Dispose();
     }
 
-    private sealed record KeyAttempt(string Client, string Prefix);
+    private sealed record Refusal(long Seconds, string Message);
 }
 
 internal static class KeyGuardExtensions
@@ -184,11 +203,9 @@ internal static class KeyGuardExtensions
         builder.Services.AddOptions<KeyGuardOptions>()
             .BindConfiguration(KeyGuardOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(options => options.TrustedProxies.All(network => System.Net.IPNetwork.TryParse(network, out _)),
-                $"{KeyGuardOptions.SectionName}:TrustedProxies must be networks in CIDR notation, e.g. 10.0.0.0/8.")
             .ValidateOnStart();
-        builder.Services.AddOptions<ForwardedHeadersOptions>()
-            .Configure<IOptions<KeyGuardOptions>>((forwarded, guard) => KeyGuard.ConfigureForwardedHeaders(forwarded, guard.Value));
+        // The guard's client is the address the configured proxies forwarded (UseMnemoraHttp applies them first).
+        builder.AddTrustedProxies();
         builder.Services.AddSingleton<KeyGuard>();
         return builder;
     }

@@ -7,19 +7,39 @@ using Microsoft.Extensions.Options;
 
 namespace Mnemora.Api.Tenancy;
 
-/// <summary>Authenticates the operator by the configured operator key, compared in constant time.</summary>
+/// <summary>
+/// Authenticates the operator by the configured operator key, compared in constant time. Wrong keys
+/// are throttled per client by the <see cref="KeyGuard"/>: past its budget every attempt is a 429.
+/// </summary>
 internal sealed class OperatorAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptions<TenancyOptions> tenancy) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IOptions<TenancyOptions> tenancy,
+    KeyGuard guard) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = AuthenticationProblems.BearerToken(Request);
-        if (token is null || !IsOperatorKey(token))
+        if (token is null)
         {
-            // Not this scheme's key; the tenant scheme may still recognise it (and be forbidden).
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (!guard.MayTryOperatorKey(Context))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("Too many wrong operator keys from this client."));
+        }
+
+        if (!IsOperatorKey(token))
+        {
+            // A tenant key is the tenant scheme's (its guessing is the key guard's, and a valid one is forbidden);
+            // anything else is a guess at the operator key.
+            if (!ApiKeys.IsWellFormed(token) && !guard.ChargeWrongOperatorKey(Context))
+            {
+                return Task.FromResult(AuthenticateResult.Fail("Too many wrong operator keys from this client."));
+            }
+
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 

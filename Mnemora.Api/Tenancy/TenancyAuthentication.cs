@@ -13,6 +13,9 @@ public static class TenancyAuthentication
     public const string OperatorPolicy = "Operator";
 
     public const string TenantClaim = "mnemora:tenant";
+
+    /// <summary>The id (never the secret) of the key a tenant request came with: the actor of its audit events.</summary>
+    public const string KeyClaim = "mnemora:key";
     public const string TenantRole = "tenant";
     public const string OperatorRole = "operator";
 }

@@ -43,12 +43,11 @@ internal static class TenancyExtensions
     }
 
     /// <summary>
-    /// The client's address (from a trusted proxy), authentication (with the key guard), authorization,
-    /// the tenant's burst limit, then the daily quota: a call refused for bursting is not counted.
+    /// Authentication (with the key guard), authorization, the tenant's burst limit, then the daily
+    /// quota: a call refused for bursting is not counted.
     /// </summary>
     public static WebApplication UseTenancy(this WebApplication app)
     {
-        app.UseForwardedHeaders();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

@@ -4,8 +4,9 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Mnemora.Api.Storage.Semantic;
+using Mnemora.Storage.Audit;
 using Mnemora.Storage.Memory;
+using Mnemora.Storage.Semantic;
 
 namespace Mnemora.Api.Transfer;
 
@@ -26,6 +27,9 @@ internal static class ExportFormat
     public const string Episode = "episode";
     public const string Semantic = "semantic";
 
+    /// <summary>A tenant export's audit events: lines of their own (<c>{"audit_event": {..}}</c>), not memories; an import skips them.</summary>
+    public const string Audit = "audit_event";
+
     /// <summary>Every time in the format: UTC, microseconds, <c>Z</c> (what the stores keep).</summary>
     public static string Time(DateTime utc) => utc.ToUniversalTime().ToString(EpisodePosition.TimestampFormat, CultureInfo.InvariantCulture);
 
@@ -41,6 +45,8 @@ internal sealed record EpisodeExport(string AgentId, EpisodeRecord Episode) : Ex
 
 internal sealed record SemanticExport(SemanticExportRow Row) : ExportRecord;
 
+internal sealed record AuditExport(AuditEvent Event) : ExportRecord;
+
 /// <summary>What the header line says about the export.</summary>
 internal sealed record ExportHeader(string Scope, string? TenantId, string? AgentId, DateTimeOffset ExportedAt, bool Embeddings);
 
@@ -55,6 +61,7 @@ internal sealed class ExportWriter(PipeWriter output) : IAsyncDisposable
     private long _state;
     private long _episodes;
     private long _semantic;
+    private long _audit;
 
     public async ValueTask WriteHeaderAsync(ExportHeader header, CancellationToken cancellationToken)
     {
@@ -103,6 +110,10 @@ internal sealed class ExportWriter(PipeWriter output) : IAsyncDisposable
                 WriteSemantic(row);
                 _semantic++;
                 break;
+            case AuditExport { Event: var entry }:
+                WriteAudit(entry);
+                _audit++;
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(record), record, "Unknown export record.");
         }
@@ -120,6 +131,7 @@ internal sealed class ExportWriter(PipeWriter output) : IAsyncDisposable
         _json.WriteNumber(ExportFormat.State, _state);
         _json.WriteNumber(ExportFormat.Episode, _episodes);
         _json.WriteNumber(ExportFormat.Semantic, _semantic);
+        _json.WriteNumber(ExportFormat.Audit, _audit);
         _json.WriteEndObject();
         _json.WriteEndObject();
         await EndLineAsync(cancellationToken);
@@ -186,6 +198,28 @@ internal sealed class ExportWriter(PipeWriter output) : IAsyncDisposable
             _json.WriteBase64String("embedding", EmbeddingCodec.Encode(embedding));
         }
 
+        _json.WriteEndObject();
+    }
+
+    /// <summary>What the audit route shows of an event: ids, times, outcome and counts; never content, never a key.</summary>
+    private void WriteAudit(AuditEvent entry)
+    {
+        _json.WriteStartObject();
+        _json.WriteStartObject(ExportFormat.Audit);
+        _json.WriteString("id", entry.Id);
+        _json.WriteString("at", ExportFormat.Time(entry.At));
+        _json.WriteString("action", entry.Action);
+        _json.WriteString("actor", entry.Actor);
+        _json.WriteString("request_id", entry.RequestId);
+        _json.WriteString("outcome", entry.Outcome);
+        _json.WriteStartObject("details");
+        foreach (var (name, value) in entry.Details.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            _json.WriteString(name, value);
+        }
+
+        _json.WriteEndObject();
+        _json.WriteEndObject();
         _json.WriteEndObject();
     }
 

@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Mnemora.Api.Apis;
 using Mnemora.Api.Contracts;
 using Mnemora.Api.Http;
-using Mnemora.Api.Storage.Semantic;
 using Mnemora.Storage.Memory;
+using Mnemora.Storage.Semantic;
 
 namespace Mnemora.Api.Transfer;
 
@@ -17,6 +16,9 @@ internal sealed record ImportHeaderLine(int Version) : ImportLine;
 internal sealed record ImportEndLine(long Records, long State, long Episodes, long Semantic) : ImportLine;
 
 internal sealed record StateImport(StateRecord Record) : ImportLine;
+
+/// <summary>An audit event of a tenant export: the exporting deployment's record, never written into the importing tenant's trail.</summary>
+internal sealed record AuditLine : ImportLine;
 
 internal sealed record EpisodeImport(string AgentId, EpisodeRecord Episode) : ImportLine;
 
@@ -64,6 +66,11 @@ internal static class ImportParser
                     ExportFormat.Semantic => ParseSemantic(reader),
                     _ => throw reader.Invalid($"has an unknown memory_type; expected {ExportFormat.State}, {ExportFormat.Episode} or {ExportFormat.Semantic}."),
                 } : throw reader.Invalid("has a memory_type that is not a string.");
+            }
+
+            if (root.TryGetProperty(ExportFormat.Audit, out var audit))
+            {
+                return audit.ValueKind == JsonValueKind.Object ? new AuditLine() : throw reader.Invalid($"has an '{ExportFormat.Audit}' that is not an object.");
             }
 
             if (root.TryGetProperty("format", out _))
@@ -175,15 +182,15 @@ internal static class ImportParser
             throw reader.Invalid("needs 'content', non-empty text without NUL characters.");
         }
 
-        if (content.Length > SemanticApi.MaxContentCharacters)
+        if (content.Length > RequestLimits.MaxContentCharacters)
         {
-            throw reader.TooLarge("'content'", SemanticApi.MaxContentCharacters, "characters");
+            throw reader.TooLarge("'content'", RequestLimits.MaxContentCharacters, "characters");
         }
 
         var metadata = reader.OptionalObject("metadata");
-        if (Encoding.UTF8.GetByteCount(metadata) > SemanticApi.MaxMetadataBytes)
+        if (Encoding.UTF8.GetByteCount(metadata) > RequestLimits.MaxMetadataBytes)
         {
-            throw reader.TooLarge("'metadata'", SemanticApi.MaxMetadataBytes);
+            throw reader.TooLarge("'metadata'", RequestLimits.MaxMetadataBytes);
         }
 
         // jsonb holds no NUL character, in keys or strings.
@@ -248,7 +255,7 @@ internal static class ImportParser
             Guid.TryParseExact(String(name), "D", out var id) ? id : throw Invalid($"needs '{name}', a UUID.");
 
         public DateTimeOffset Time(string name) =>
-            MemoryValidation.TryParseInstant(String(name), out var time) ? time.Value : throw Invalid($"needs '{name}', an ISO 8601 timestamp.");
+            Validate.TryParseInstant(String(name), out var time) ? time.Value : throw Invalid($"needs '{name}', an ISO 8601 timestamp.");
 
         public string OptionalObject(string name)
         {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
-using Mnemora.Api.Storage.Semantic;
+using Mnemora.Storage.Audit;
 using Mnemora.Storage.Memory;
+using Mnemora.Storage.Semantic;
 using Mnemora.Storage.Tenancy;
 
 namespace Mnemora.Api.Transfer;
@@ -9,9 +10,9 @@ namespace Mnemora.Api.Transfer;
 /// Every record of an agent (or of every agent of a tenant) as one lazy sequence: its live state
 /// records, its episodes oldest first (hot and cold, through the same merged read the routes use),
 /// then its live semantic memories. Each store is read a page at a time, so an export of any size
-/// holds one page in memory.
+/// holds one page in memory. A tenant export ends with the tenant's audit trail, newest first.
 /// </summary>
-internal sealed class MemoryExporter(StateStore states, EpisodeStore episodes, SemanticMemoryRepository semantic, TenantAgents agents)
+internal sealed class MemoryExporter(StateStore states, EpisodeStore episodes, SemanticMemoryRepository semantic, TenantAgents agents, AuditLog audit)
 {
     public async IAsyncEnumerable<ExportRecord> ReadAgentAsync(
         string tenantId, string agentId, bool embeddings, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -32,7 +33,7 @@ internal sealed class MemoryExporter(StateStore states, EpisodeStore episodes, S
         }
     }
 
-    /// <summary>Every agent of the tenant, from its agent registry (one Query, no Scan), one after the other.</summary>
+    /// <summary>Every agent of the tenant, from its agent registry (one Query, no Scan), one after the other; then its audit events (a Query a page).</summary>
     public async IAsyncEnumerable<ExportRecord> ReadTenantAsync(string tenantId, bool embeddings, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var agentId in agents.ListAsync(tenantId, cancellationToken))
@@ -42,5 +43,18 @@ internal sealed class MemoryExporter(StateStore states, EpisodeStore episodes, S
                 yield return record;
             }
         }
+
+        string? cursor = null;
+        do
+        {
+            var page = await audit.ReadAsync(tenantId, AuditLog.MaxPage, cursor, cancellationToken);
+            foreach (var entry in page.Events)
+            {
+                yield return new AuditExport(entry);
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
     }
 }

@@ -2,18 +2,18 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
-using Mnemora.Api.Http;
-using Mnemora.Api.Storage.Semantic;
 using Mnemora.Api.Tenancy;
+using Mnemora.Storage;
 using Mnemora.Storage.Memory;
+using Mnemora.Storage.Semantic;
 using Mnemora.Storage.Usage;
 
 namespace Mnemora.Api.Transfer;
 
 /// <summary>
 /// Imports an export into the caller's tenant. The body is buffered in a temporary file and read three
-/// times: (1) every line is validated, with the file's end line, duplicates and the tenant's storage
-/// limit, before anything is written: a bad line is a 400 naming it and nothing is stored; (2) semantic
+/// times: (1) every line is validated, with the file's end line and duplicates, and the tenant's storage and
+/// embeddings are reserved for it, before anything is written: a bad line is a 400 naming it and nothing is stored; (2) semantic
 /// memories are written in one PostgreSQL transaction (all or none; the vector cap is checked before it
 /// commits); (3) state and episodes go to DynamoDB. Every write is an idempotent upsert by id, so a
 /// store failing during (3) (a 503) is repaired by sending the same file again, never by duplicates.
@@ -24,6 +24,7 @@ internal sealed class MemoryImporter(
     SemanticMemoryRepository semantic,
     IEmbeddingGenerator<string, Embedding<float>> embeddings,
     IUsageMeter usage,
+    TierCatalog tiers,
     TimeProvider time,
     IOptions<TransferOptions> options)
 {
@@ -40,13 +41,34 @@ internal sealed class MemoryImporter(
         await body.CopyToAsync(buffer, cancellationToken);
 
         var plan = await ValidateAsync(buffer, cancellationToken);
-        await CheckLimitsAsync(tenant, plan, cancellationToken);
+        var limits = tiers.For(tenant.Tier);
+        if (plan.Semantic > limits.Vectors)
+        {
+            throw new StorageLimitException(StorageLimit.Vectors,
+                $"The file holds {plan.Semantic} semantic memories; the tenant's plan holds at most {limits.Vectors} vectors. Nothing was imported.");
+        }
 
+        // The whole import's upper estimate is reserved at once (atomic, so concurrent writers cannot pass the
+        // limit together) and given back at the end, when the stores have counted what they really added.
+        var reservation = new UsageDelta(EmbeddingsGenerated: plan.ToEmbed, DynamoBytes: plan.Bytes);
+        await usage.ReserveAsync(tenant.TenantId, reservation, limits.Usage, cancellationToken);
+        try
+        {
+            return await ImportReservedAsync(tenant, buffer, plan, limits, cancellationToken);
+        }
+        finally
+        {
+            await usage.RecordAsync(tenant.TenantId, reservation.Negated(), CancellationToken.None);
+        }
+    }
+
+    private async Task<ImportResponse> ImportReservedAsync(TenantContext tenant, FileStream buffer, ImportPlan plan, TierLimits limits, CancellationToken cancellationToken)
+    {
         var embedded = new StrongBox<long>();
         var semanticResult = plan.Semantic == 0
             ? new SemanticImportResult(0, 0, 0)
             : await semantic.ImportAsync(tenant.TenantId, SemanticBatchesAsync(buffer, embedded, cancellationToken),
-                new SemanticLimits(TierLimits.For(tenant.Tier).Vectors), cancellationToken);
+                new SemanticLimits(limits.Vectors), cancellationToken);
         if (plan.Semantic > 0)
         {
             await usage.RecordAsync(tenant.TenantId, new UsageDelta(
@@ -115,6 +137,7 @@ internal sealed class MemoryImporter(
                     plan.Semantic++;
                     plan.Bytes += SemanticMemoryRepository.StoredBytes(memory.Content, memory.MetadataJson);
                     plan.SemanticAgents.Add(memory.AgentId);
+                    plan.ToEmbed += memory.Embedding is null ? 1 : 0;
                     break;
             }
         }
@@ -135,24 +158,6 @@ internal sealed class MemoryImporter(
         }
 
         return plan;
-    }
-
-    /// <summary>The storage limit, against an upper estimate of what the import adds (records it overwrites count too); the vector cap is exact, in the semantic transaction.</summary>
-    private async Task CheckLimitsAsync(TenantContext tenant, ImportPlan plan, CancellationToken cancellationToken)
-    {
-        var limits = TierLimits.For(tenant.Tier);
-        if (plan.Semantic > limits.Vectors)
-        {
-            throw new ApiException(StatusCodes.Status429TooManyRequests, ErrorCodes.VectorLimitExceeded,
-                $"The file holds {plan.Semantic} semantic memories; the tenant's plan holds at most {limits.Vectors} vectors. Nothing was imported.");
-        }
-
-        var totals = await usage.GetTotalsAsync(tenant.TenantId, cancellationToken);
-        if (totals.StorageBytes + plan.Bytes > limits.StorageBytes)
-        {
-            throw new ApiException(StatusCodes.Status413PayloadTooLarge, ErrorCodes.StorageLimitExceeded,
-                $"The import needs about {plan.Bytes} bytes; the tenant stores {totals.StorageBytes} of at most {limits.StorageBytes}. Nothing was imported.");
-        }
     }
 
     /// <summary>Pass 2: the semantic records in batches, embedding the content of those exported without an embedding.</summary>
@@ -281,6 +286,9 @@ internal sealed class MemoryImporter(
         public long Episodes { get; set; }
 
         public long Semantic { get; set; }
+
+        /// <summary>Semantic records exported without an embedding: each costs one.</summary>
+        public long ToEmbed { get; set; }
 
         public long Records => State + Episodes + Semantic;
 

@@ -26,9 +26,17 @@ internal static class StoresExtensions
 
     /// <summary>References every store and waits until each is healthy before the service starts.</summary>
     public static IResourceBuilder<T> WithStores<T>(this IResourceBuilder<T> service, Stores stores)
+        where T : IResourceWithEnvironment, IResourceWithWaitSupport =>
+        service.WithReference(stores.Postgres).WithAwsStores(stores);
+
+    /// <summary>
+    /// References DynamoDB and S3 only, and waits until the stores are healthy: for a service that needs no
+    /// PostgreSQL (the tiering worker), which then never holds the owner's connection string.
+    /// </summary>
+    public static IResourceBuilder<T> WithAwsStores<T>(this IResourceBuilder<T> service, Stores stores)
         where T : IResourceWithEnvironment, IResourceWithWaitSupport
     {
-        service.WithReference(stores.Postgres).WithReference(stores.DynamoDb).WithReference(stores.S3);
+        service.WithReference(stores.DynamoDb).WithReference(stores.S3);
         foreach (var dependency in stores.WaitFor)
         {
             service.WaitFor(dependency);

@@ -30,21 +30,23 @@ public enum MemoryType
 /// <param name="Id">The memory's or episode's id.</param>
 /// <param name="AgentId">The agent it belongs to.</param>
 /// <param name="Content">The memory's text, or the episode's content.</param>
-/// <param name="SimilarityScore">For a semantic memory: 1 − cosine distance to the query.</param>
-/// <param name="Relevance">For an episode: how well it matches the query.</param>
+/// <param name="SimilarityScore">1 − cosine distance of the content to the query.</param>
+/// <param name="Relevance">A label: <c>text_match</c> when the query's words occur in the content, <c>semantic_match</c> when it matched by meaning.</param>
 /// <param name="Metadata">The memory's or episode's metadata.</param>
 /// <param name="CreatedAt">For a semantic memory: when it was stored.</param>
 /// <param name="Timestamp">For an episode: when it happened.</param>
+/// <param name="Score">What the results are ordered by: above 1 for a text match, else the similarity.</param>
 public sealed record MemorySearchResult(
     MemoryType MemoryType,
     string Id,
     string AgentId,
     JsonNode Content,
     double? SimilarityScore,
-    double? Relevance,
+    string? Relevance,
     JsonObject? Metadata,
     DateTimeOffset? CreatedAt,
-    DateTimeOffset? Timestamp);
+    DateTimeOffset? Timestamp,
+    double? Score = null);
 
 /// <summary>What a GDPR purge deleted (<c>DELETE /v1/memory/{agent_id}</c>); a second purge reports zeros.</summary>
 /// <param name="AgentId">The purged agent.</param>

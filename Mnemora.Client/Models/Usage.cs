@@ -12,6 +12,9 @@ namespace Mnemora.Client;
 /// <param name="SessionsCount">Sessions with memory.</param>
 /// <param name="BillingPeriod">The billing period, <c>YYYY-MM</c>.</param>
 /// <param name="Tier">The tenant's tier.</param>
+/// <param name="VectorLimit">The tier's semantic memories (vectors).</param>
+/// <param name="StorageLimitBytes">The tier's bytes in all stores (decimal: 50 MB is 50,000,000 bytes).</param>
+/// <param name="EmbeddingsLimitMonth">The tier's embeddings per billing period.</param>
 public sealed record Usage(
     long ApiCallsToday,
     long DailyLimit,
@@ -23,7 +26,12 @@ public sealed record Usage(
     long AgentsCount,
     long SessionsCount,
     string BillingPeriod,
-    TenantTier Tier);
+    TenantTier Tier,
+    long VectorLimit,
+    long StorageLimitBytes,
+    long EmbeddingsLimitMonth);
+
+internal sealed record VectorCountBody(long VectorCount);
 
 /// <summary>Bytes stored per store.</summary>
 /// <param name="DynamoBytes">State and hot episodes (DynamoDB).</param>

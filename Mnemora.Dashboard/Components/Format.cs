@@ -1,10 +1,13 @@
 using System.Globalization;
+using Mnemora.Client;
 
 namespace Mnemora.Dashboard.Components;
 
 /// <summary>How numbers, sizes and times read on the pages (UTC throughout, like the API's day boundaries).</summary>
 public static class Format
 {
+    // Decimal units, as the contract counts storage: 50 MB is 50,000,000 bytes.
+    private const double ByteStep = 1000;
     private static readonly string[] ByteUnits = ["B", "KB", "MB", "GB", "TB"];
 
     public static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
@@ -13,9 +16,9 @@ public static class Format
     {
         double value = bytes;
         var unit = 0;
-        while (value >= 1024 && unit < ByteUnits.Length - 1)
+        while (value >= ByteStep && unit < ByteUnits.Length - 1)
         {
-            value /= 1024;
+            value /= ByteStep;
             unit++;
         }
 
@@ -23,6 +26,10 @@ public static class Format
             ? $"{bytes.ToString(CultureInfo.InvariantCulture)} B"
             : $"{value.ToString(value < 10 ? "0.#" : "0", CultureInfo.InvariantCulture)} {ByteUnits[unit]}";
     }
+
+    /// <summary>A tier's limits in one line, as the API serves them.</summary>
+    public static string Limits(TierLimits tier) =>
+        $"{Number(tier.DailyCalls)} calls/day · {Number(tier.Vectors)} vectors · {Bytes(tier.StorageBytes)} storage · {Number(tier.EmbeddingsPerMonth)} embeddings/month";
 
     public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 

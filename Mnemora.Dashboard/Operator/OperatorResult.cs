@@ -7,11 +7,6 @@ namespace Mnemora.Dashboard.Operator;
 public sealed record OperatorError(string Code, string Message, int? Status = null)
 {
     public const string Unreachable = "UNREACHABLE";
-    public const string RouteMissing = "ROUTE_MISSING";
-    public const string UnexpectedBody = "UNEXPECTED_BODY";
-
-    /// <summary>The API does not have this route (yet): a 404 without the contract's error body.</summary>
-    public bool IsRouteMissing => Code == RouteMissing;
 }
 
 /// <summary>The outcome of an operator call: a value, or an error to show on the page.</summary>

@@ -5,6 +5,7 @@ using Amazon.Runtime.Credentials;
 using Amazon.S3;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Mnemora.Storage.Aws;
 
@@ -12,19 +13,21 @@ namespace Mnemora.Storage.Aws;
 public static class AwsClientExtensions
 {
     // A store that is down must fail a request quickly rather than hold it; routes answer 503. A store that
-    // accepts connections but does not answer costs a request (timeout + retry) × 2 attempts: about 3 s for
-    // DynamoDB (single items, milliseconds when well), about 4 s for S3 (cold batches of up to 8 MB).
-    private static readonly TimeSpan s_dynamoTimeout = TimeSpan.FromSeconds(1.5);
-    private static readonly TimeSpan s_s3Timeout = TimeSpan.FromSeconds(2);
-    private const int MaxErrorRetry = 1;
+    // accepts connections but does not answer costs a request its timeout × StoreTimeoutOptions.Attempts.
+    private const int MaxErrorRetry = StoreTimeoutOptions.Attempts - 1;
 
     public static IHostApplicationBuilder AddMnemoraDynamoDb(this IHostApplicationBuilder builder, string connectionName)
     {
         var connection = StoreConnectionString.Parse(connectionName, builder.Configuration.GetConnectionString(connectionName));
-        var config = new AmazonDynamoDBConfig { Timeout = s_dynamoTimeout, MaxErrorRetry = MaxErrorRetry, RetryMode = RequestRetryMode.Standard };
-        Configure(config, connection);
+        builder.AddStoreTimeouts();
 
-        builder.Services.AddSingleton<IAmazonDynamoDB>(_ => new AmazonDynamoDBClient(Credentials(connection), config));
+        builder.Services.AddSingleton<IAmazonDynamoDB>(services =>
+        {
+            var timeouts = services.GetRequiredService<IOptions<StoreTimeoutOptions>>().Value;
+            var config = new AmazonDynamoDBConfig { Timeout = timeouts.DynamoDbTimeout, MaxErrorRetry = MaxErrorRetry, RetryMode = RequestRetryMode.Standard };
+            Configure(config, connection);
+            return new AmazonDynamoDBClient(Credentials(connection), config);
+        });
         builder.Services.AddHealthChecks().AddCheck<DynamoDbHealthCheck>("dynamodb", tags: [StoreHealth.Tag], timeout: StoreHealth.Timeout);
         return builder;
     }
@@ -32,21 +35,39 @@ public static class AwsClientExtensions
     public static IHostApplicationBuilder AddMnemoraS3(this IHostApplicationBuilder builder, string connectionName)
     {
         var connection = StoreConnectionString.Parse(connectionName, builder.Configuration.GetConnectionString(connectionName));
-        var config = new AmazonS3Config
-        {
-            Timeout = s_s3Timeout,
-            MaxErrorRetry = MaxErrorRetry,
-            RetryMode = RequestRetryMode.Standard,
-            // Path-style and checksums only when required: what S3-compatible emulators accept, harmless on S3.
-            ForcePathStyle = true,
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        };
-        Configure(config, connection);
+        builder.AddStoreTimeouts();
 
-        builder.Services.AddSingleton<IAmazonS3>(_ => new AmazonS3Client(Credentials(connection), config));
+        builder.Services.AddSingleton<IAmazonS3>(services =>
+        {
+            var config = new AmazonS3Config
+            {
+                Timeout = services.GetRequiredService<IOptions<StoreTimeoutOptions>>().Value.S3Timeout,
+                MaxErrorRetry = MaxErrorRetry,
+                RetryMode = RequestRetryMode.Standard,
+                // Path-style and checksums only when required: what S3-compatible emulators accept, harmless on S3.
+                ForcePathStyle = true,
+                RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+                ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            };
+            Configure(config, connection);
+            return new AmazonS3Client(Credentials(connection), config);
+        });
         builder.Services.AddHealthChecks().AddCheck<S3HealthCheck>("s3", tags: [StoreHealth.Tag], timeout: StoreHealth.Timeout);
         return builder;
+    }
+
+    /// <summary>Binds and validates <see cref="StoreTimeoutOptions"/> once, whichever client registers first.</summary>
+    private static void AddStoreTimeouts(this IHostApplicationBuilder builder)
+    {
+        if (builder.Services.Any(service => service.ServiceType == typeof(IValidateOptions<StoreTimeoutOptions>)))
+        {
+            return;
+        }
+
+        builder.Services.AddOptions<StoreTimeoutOptions>()
+            .BindConfiguration(StoreTimeoutOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
     }
 
     private static void Configure(ClientConfig config, StoreConnectionString connection)

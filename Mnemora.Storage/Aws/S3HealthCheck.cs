@@ -12,7 +12,7 @@ internal sealed class S3HealthCheck(IAmazonS3 s3, IOptions<StorageOptions> optio
     {
         try
         {
-            await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = options.Value.EpisodesBucket, MaxKeys = 1 }, cancellationToken);
+            await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = options.Value.EpisodesBucket, ExpectedBucketOwner = options.Value.ExpectedBucketOwner, MaxKeys = 1 }, cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchBucket")

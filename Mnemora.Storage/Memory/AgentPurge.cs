@@ -4,7 +4,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
 using Mnemora.Storage.Usage;
-using static Mnemora.Storage.Memory.DynamoItems;
+using static Mnemora.Storage.Aws.DynamoItems;
 
 namespace Mnemora.Storage.Memory;
 
@@ -38,6 +38,8 @@ public sealed class AgentPurge(
     private string Table => options.Value.MemoryTable;
 
     private string Bucket => options.Value.EpisodesBucket;
+
+    private string? Owner => options.Value.ExpectedBucketOwner;
 
     /// <summary>Deletes everything of the agent in the memory table and the bucket, uncounts its bytes, and returns what it held.</summary>
     public async Task<AgentMemoryCounts> PurgeAsync(string tenantId, string agentId, CancellationToken cancellationToken)
@@ -91,7 +93,7 @@ public sealed class AgentPurge(
     public async Task<IReadOnlyList<string>> AgentsWithObjectsAsync(string tenantId, CancellationToken cancellationToken)
     {
         var tenantPrefix = MemoryKeys.ColdTenantPrefix(tenantId);
-        var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = tenantPrefix, Delimiter = "/" };
+        var request = new ListObjectsV2Request { BucketName = Bucket, ExpectedBucketOwner = Owner, Prefix = tenantPrefix, Delimiter = "/" };
         var agents = new List<string>();
         ListObjectsV2Response response;
         do
@@ -160,7 +162,7 @@ public sealed class AgentPurge(
     private async Task<int> PurgeObjectsAsync(string prefix, Tally tally, CancellationToken cancellationToken)
     {
         var found = 0;
-        var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, MaxKeys = 1000 };
+        var request = new ListObjectsV2Request { BucketName = Bucket, ExpectedBucketOwner = Owner, Prefix = prefix, MaxKeys = 1000 };
         ListObjectsV2Response response;
         do
         {
@@ -171,6 +173,7 @@ public sealed class AgentPurge(
                 var deleted = await s3.DeleteObjectsAsync(new DeleteObjectsRequest
                 {
                     BucketName = Bucket,
+                    ExpectedBucketOwner = Owner,
                     Objects = [.. keys.Select(k => new KeyVersion { Key = k })],
                     Quiet = true,
                 }, cancellationToken);

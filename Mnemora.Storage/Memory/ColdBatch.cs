@@ -1,6 +1,6 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
-using static Mnemora.Storage.Memory.DynamoItems;
+using static Mnemora.Storage.Aws.DynamoItems;
 
 namespace Mnemora.Storage.Memory;
 

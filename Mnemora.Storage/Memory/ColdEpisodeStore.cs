@@ -7,8 +7,9 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using static Mnemora.Storage.Memory.DynamoItems;
+using static Mnemora.Storage.Aws.DynamoItems;
 
 namespace Mnemora.Storage.Memory;
 
@@ -16,9 +17,10 @@ namespace Mnemora.Storage.Memory;
 /// Cold episodes: gzip-compressed NDJSON objects in S3, one per run of a session's episodes of
 /// one day (at most <see cref="MaxBatchEpisodes"/>), each listed by a <see cref="ColdBatch"/> item
 /// in the agent's DynamoDB partition. A cold replay of a 1,000-episode session is one index Query
-/// and one GET, not a thousand.
+/// and one GET, not a thousand. Every read checks the object's SHA-256 against the one its index
+/// item holds (written by the tiering step after it verified the object): damaged data is never served.
 /// </summary>
-public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOptions<StorageOptions> options)
+public sealed partial class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOptions<StorageOptions> options, ILogger<ColdEpisodeStore> logger)
 {
     public const int MaxBatchEpisodes = 1000;
     public const long MaxBatchBytes = 8 * 1024 * 1024;
@@ -29,16 +31,19 @@ public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOpti
 
     private string Bucket => options.Value.EpisodesBucket;
 
+    private string? Owner => options.Value.ExpectedBucketOwner;
+
     /// <summary>
     /// The agent's batches whose first position lies in [<paramref name="firstFrom"/>, <paramref name="firstTo"/>],
-    /// in time order, paged lazily; by session through the session index when one is given.
+    /// in time order (or newest first), paged lazily; by session through the session index when one is given.
     /// </summary>
     public async IAsyncEnumerable<ColdBatch> QueryBatchesAsync(
         string partition,
         string? sessionId,
         string firstFrom,
         string firstTo,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken,
+        bool newestFirst = false)
     {
         var prefix = sessionId is null ? MemoryKeys.ColdPrefix : MemoryKeys.SessionColdPrefix(sessionId);
         var request = new QueryRequest
@@ -53,6 +58,7 @@ public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOpti
                 [":to"] = S(prefix + firstTo),
             },
             ConsistentRead = true,
+            ScanIndexForward = !newestFirst,
             Limit = 100,
         };
         do
@@ -68,23 +74,46 @@ public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOpti
         while (request.ExclusiveStartKey is { Count: > 0 });
     }
 
-    /// <summary>The episodes of one batch, in time order. The key comes from the caller's tenant and agent and the batch's validated parts.</summary>
+    /// <summary>
+    /// The episodes of one batch, in time order. The key comes from the caller's tenant and agent and the batch's
+    /// validated parts. An object whose length or SHA-256 is not the index item's is a <see cref="StoreIntegrityException"/>.
+    /// </summary>
     public async Task<IReadOnlyList<EpisodeRecord>> ReadBatchAsync(string tenantId, string agentId, ColdBatch batch, CancellationToken cancellationToken)
     {
+        var episodes = new List<EpisodeRecord>(batch.Count);
+        await foreach (var episode in StreamBatchAsync(tenantId, agentId, batch, cancellationToken))
+        {
+            episodes.Add(episode);
+        }
+
+        return episodes;
+    }
+
+    /// <summary>
+    /// The episodes of one batch, in time order, decompressed one at a time: only the compressed object
+    /// (at most <see cref="MaxBatchBytes"/>, verified whole first) is held, never the whole batch's episodes.
+    /// </summary>
+    public async IAsyncEnumerable<EpisodeRecord> StreamBatchAsync(string tenantId, string agentId, ColdBatch batch, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var key = MemoryKeys.ColdObject(tenantId, agentId, batch.SessionId, batch.First);
-        using var response = await s3.GetObjectAsync(Bucket, key, cancellationToken);
-        await using var body = response.ResponseStream;
-        var episodes = await DeserializeAsync(body, cancellationToken);
-        foreach (var episode in episodes)
+        var body = await ReadObjectAsync(key, batch.Bytes, cancellationToken);
+        if (body is null || !IsWritten(body, batch))
+        {
+            LogCorruptObject(Bucket, key, batch.Sha256);
+            throw new StoreIntegrityException("s3", key, $"The cold object '{key}' does not match the SHA-256 its index item holds.");
+        }
+
+        using var stream = new MemoryStream(body, writable: false);
+        await foreach (var episode in DeserializeLazilyAsync(stream, cancellationToken))
         {
             // An object is only ever read for the batch that names it; anything else is corruption.
             if (episode.SessionId != batch.SessionId)
             {
                 throw new InvalidDataException($"The cold object '{key}' holds an episode of another session.");
             }
-        }
 
-        return episodes;
+            yield return episode;
+        }
     }
 
     /// <summary>Writes a batch's object (overwriting any earlier attempt at the same key), then reads it back and checks its SHA-256.</summary>
@@ -99,6 +128,7 @@ public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOpti
             await s3.PutObjectAsync(new PutObjectRequest
             {
                 BucketName = Bucket,
+                ExpectedBucketOwner = Owner,
                 Key = key,
                 InputStream = stream,
                 ContentType = "application/x-ndjson",
@@ -117,11 +147,7 @@ public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOpti
         var key = MemoryKeys.ColdObject(tenantId, agentId, batch.SessionId, batch.First);
         try
         {
-            using var response = await s3.GetObjectAsync(Bucket, key, cancellationToken);
-            await using var body = response.ResponseStream;
-            using var copy = new MemoryStream();
-            await body.CopyToAsync(copy, cancellationToken);
-            return copy.Length == batch.Bytes && Convert.ToHexStringLower(SHA256.HashData(copy.GetBuffer().AsSpan(0, (int)copy.Length))) == batch.Sha256;
+            return await ReadObjectAsync(key, batch.Bytes, cancellationToken) is { } body && IsWritten(body, batch);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
@@ -147,7 +173,37 @@ public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOpti
 
     /// <summary>Removes a batch's object (a no-op when it is gone).</summary>
     public Task DeleteObjectAsync(string tenantId, string agentId, ColdBatch batch, CancellationToken cancellationToken) =>
-        s3.DeleteObjectAsync(Bucket, MemoryKeys.ColdObject(tenantId, agentId, batch.SessionId, batch.First), cancellationToken);
+        s3.DeleteObjectAsync(new DeleteObjectRequest
+        {
+            BucketName = Bucket,
+            ExpectedBucketOwner = Owner,
+            Key = MemoryKeys.ColdObject(tenantId, agentId, batch.SessionId, batch.First),
+        }, cancellationToken);
+
+    /// <summary>The object's bytes, or null when it is longer than <paramref name="expectedBytes"/> (read no further: it is not the one written).</summary>
+    private async Task<byte[]?> ReadObjectAsync(string key, long expectedBytes, CancellationToken cancellationToken)
+    {
+        using var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, ExpectedBucketOwner = Owner, Key = key }, cancellationToken);
+        await using var body = response.ResponseStream;
+        using var copy = new MemoryStream((int)Math.Clamp(expectedBytes, 0, MaxBatchBytes));
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (copy.Length + read > expectedBytes)
+            {
+                return null;
+            }
+
+            copy.Write(buffer, 0, read);
+        }
+
+        return copy.ToArray();
+    }
+
+    private static bool IsWritten(byte[] body, ColdBatch batch) =>
+        body.Length == batch.Bytes
+        && string.Equals(Convert.ToHexStringLower(SHA256.HashData(body)), batch.Sha256, StringComparison.OrdinalIgnoreCase);
 
     internal static byte[] Serialize(IReadOnlyList<EpisodeRecord> episodes)
     {
@@ -179,9 +235,19 @@ public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOpti
 
     internal static async Task<IReadOnlyList<EpisodeRecord>> DeserializeAsync(Stream body, CancellationToken cancellationToken)
     {
+        var episodes = new List<EpisodeRecord>();
+        await foreach (var episode in DeserializeLazilyAsync(body, cancellationToken))
+        {
+            episodes.Add(episode);
+        }
+
+        return episodes;
+    }
+
+    private static async IAsyncEnumerable<EpisodeRecord> DeserializeLazilyAsync(Stream body, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await using var gzip = new GZipStream(body, CompressionMode.Decompress);
         using var reader = new StreamReader(gzip);
-        var episodes = new List<EpisodeRecord>();
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.Length == 0)
@@ -191,15 +257,17 @@ public sealed class ColdEpisodeStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, IOpti
 
             using var document = JsonDocument.Parse(line);
             var root = document.RootElement;
-            episodes.Add(new EpisodeRecord(
+            yield return new EpisodeRecord(
                 root.GetProperty("id").GetString()!,
                 root.GetProperty("session_id").GetString()!,
                 root.GetProperty("type").GetString()!,
                 root.GetProperty("content").GetRawText(),
                 root.GetProperty("metadata").GetRawText(),
-                root.GetProperty("timestamp").GetString()!));
+                root.GetProperty("timestamp").GetString()!);
         }
-
-        return episodes;
     }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Critical,
+        Message = "Integrity incident: the cold object {Bucket}/{Key} does not match its index item's SHA-256 {Sha256}; it is not served")]
+    private partial void LogCorruptObject(string bucket, string key, string sha256);
 }

@@ -1,5 +1,5 @@
 using Amazon.DynamoDBv2.Model;
-using static Mnemora.Storage.Memory.DynamoItems;
+using static Mnemora.Storage.Aws.DynamoItems;
 
 namespace Mnemora.Storage.Memory;
 

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Amazon.DynamoDBv2.Model;
 using Mnemora.Storage.Usage;
-using static Mnemora.Storage.Memory.DynamoItems;
+using static Mnemora.Storage.Aws.DynamoItems;
 
 namespace Mnemora.Storage.Memory;
 

@@ -3,7 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using Mnemora.Storage.Usage;
-using static Mnemora.Storage.Memory.DynamoItems;
+using static Mnemora.Storage.Aws.DynamoItems;
 
 namespace Mnemora.Storage.Memory;
 
@@ -25,13 +25,23 @@ public sealed partial class EpisodeStore(
     /// <summary>Content plus metadata, serialised: the item then stays under DynamoDB's 400 KiB.</summary>
     public const int MaxEpisodeBytes = 400_000;
 
+    /// <summary>What a cold index item costs the read budget, roughly (its keys, types and hash).</summary>
+    private const long IndexItemBytes = 400;
+
+    /// <summary>The most a DynamoDB Query reads for one response.</summary>
+    private const long DynamoResponseBytes = 1024 * 1024;
+
     // Hours this process has registered for the worker; an hour is written at most once per process.
     private readonly ConcurrentDictionary<string, bool> _registeredHours = new(StringComparer.Ordinal);
 
     private string Table => options.Value.MemoryTable;
 
-    /// <summary>Stores a new episode with a server-assigned id and timestamp.</summary>
-    public async Task<EpisodeRecord> AppendAsync(string tenantId, string agentId, string sessionId, string type, string contentJson, string metadataJson, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a new episode with a server-assigned id and timestamp. Its bytes are reserved within
+    /// <paramref name="limits"/> first (<see cref="StorageLimitException"/> leaves nothing) and stay counted
+    /// when the worker moves it to S3 (the move adds its S3 bytes and removes its DynamoDB bytes).
+    /// </summary>
+    public async Task<EpisodeRecord> AppendAsync(string tenantId, string agentId, string sessionId, string type, string contentJson, string metadataJson, UsageLimits limits, CancellationToken cancellationToken)
     {
         if (!EpisodeTypes.IsValid(type))
         {
@@ -45,14 +55,30 @@ public sealed partial class EpisodeStore(
         var item = EpisodeItems.ToItem(partition, episode);
 
         // The hour is registered before any episode of it exists, so the worker never misses one.
-        await RegisterHourAsync(MemoryKeys.TierHour(now), cancellationToken);
-        await dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = item }, cancellationToken);
-        await usage.RecordAsync(tenantId, new UsageDelta(DynamoBytes: ItemSize.Of(item)), cancellationToken);
+        var bytes = new UsageDelta(DynamoBytes: ItemSize.Of(item));
+        await usage.ReserveAsync(tenantId, bytes, limits, cancellationToken);
+        try
+        {
+            await RegisterHourAsync(MemoryKeys.TierHour(now), cancellationToken);
+            await dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = item }, cancellationToken);
+        }
+        catch
+        {
+            // Given back even when the request was cancelled: the reservation must not outlive the write it was for.
+            await usage.RecordAsync(tenantId, bytes.Negated(), CancellationToken.None);
+            throw;
+        }
+
         await usage.TrackAgentAsync(tenantId, agentId, sessionId, cancellationToken);
         return episode;
     }
 
-    /// <summary>A page of the agent's episodes, oldest first, hot and cold merged.</summary>
+    /// <summary>
+    /// A page of the agent's episodes, oldest first, hot and cold merged, bounded three ways: at most
+    /// <see cref="EpisodeQuery.Limit"/> episodes, about <see cref="EpisodeQuery.PageBytes"/> of episode JSON,
+    /// and <see cref="EpisodeQuery.ReadBytes"/> read from the stores. Whichever ends the page first, its
+    /// cursor is the last position this call covered, so the next page resumes exactly there, hot or cold.
+    /// </summary>
     public async Task<EpisodePage> ListAsync(string tenantId, string agentId, EpisodeQuery query, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
@@ -73,61 +99,64 @@ public sealed partial class EpisodeStore(
             return new EpisodePage([], null);
         }
 
-        // 1. Hot first: whatever the worker moves after this read is in the cold index read next.
-        var (hot, hotHasMore) = await QueryHotAsync(partition, query, lower, upper, cancellationToken);
-        if (hotHasMore)
-        {
-            // Beyond the last hot episode read, hot episodes are unknown: the page stops there.
-            upper = hot[^1].Position.ToString();
-        }
+        var page = new BoundedPage(query.Limit, lower, upper);
 
-        var merged = new Dictionary<string, EpisodeRecord>(StringComparer.Ordinal);
-        foreach (var episode in hot)
-        {
-            merged[episode.Id] = episode;
-        }
+        // 1. Hot first: whatever the worker moves after this read is in the cold index read next.
+        await ReadHotAsync(partition, query, page, cancellationToken);
 
         // 2. Cold batches that may overlap [lower, upper]. A batch holds one UTC day, so one that
         // reaches 'lower' starts no earlier than that day.
-        var coldHasMore = false;
+        var batchesRead = 0;
         var firstFrom = lower.Length >= 10 ? lower[..10] : "";
-        await foreach (var batch in cold.QueryBatchesAsync(partition, query.SessionId, firstFrom, upper, cancellationToken))
+        await foreach (var batch in cold.QueryBatchesAsync(partition, query.SessionId, firstFrom, page.Upper, cancellationToken))
         {
-            if (!batch.Overlaps(lower, upper) || (query.Type is { } type && !batch.Types.Contains(type, StringComparer.Ordinal)))
+            page.Read += IndexItemBytes;
+            var first = batch.First.ToString();
+            if (string.CompareOrdinal(first, page.Upper) > 0)
+            {
+                // The page was cut below this batch since the index query began; later batches start later still.
+                break;
+            }
+
+            if (page.Read >= EpisodeQuery.ReadBytes && batchesRead > 0 && Before(batch.First) is var cut
+                && string.CompareOrdinal(cut.ToString(), lower) > 0)
+            {
+                // The read budget is spent: the page covers everything before this batch, and the cursor says so.
+                page.Cut(cut);
+                break;
+            }
+
+            if (!batch.Overlaps(lower, page.Upper) || (query.Type is { } type && !batch.Types.Contains(type, StringComparer.Ordinal)))
             {
                 continue;
             }
 
-            if (merged.Count >= query.Limit && string.CompareOrdinal(batch.First.ToString(), KthPosition(merged, query.Limit)) > 0)
+            batchesRead++;
+            await foreach (var episode in cold.StreamBatchAsync(tenantId, agentId, batch, cancellationToken))
             {
-                coldHasMore = true;
-                break;
-            }
-
-            foreach (var episode in await cold.ReadBatchAsync(tenantId, agentId, batch, cancellationToken))
-            {
+                page.Read += EpisodeQuery.JsonBytes(episode);
                 var position = episode.Position.ToString();
-                if (string.CompareOrdinal(position, lower) >= 0 && string.CompareOrdinal(position, upper) <= 0
-                    && (query.Type is null || episode.Type == query.Type))
+                if (string.CompareOrdinal(position, page.Upper) > 0)
                 {
-                    merged.TryAdd(episode.Id, episode);
+                    // A batch is in time order: the rest of it is beyond the page too.
+                    break;
+                }
+
+                if (string.CompareOrdinal(position, lower) >= 0 && (query.Type is null || episode.Type == query.Type))
+                {
+                    page.Add(episode);
                 }
             }
         }
 
-        var ordered = merged.Values.OrderBy(e => e.Position.ToString(), StringComparer.Ordinal).ToList();
-        var hasMore = hotHasMore || coldHasMore || ordered.Count > query.Limit;
-        if (ordered.Count > query.Limit)
-        {
-            ordered.RemoveRange(query.Limit, ordered.Count - query.Limit);
-        }
-
-        return new EpisodePage(ordered, hasMore && ordered.Count > 0 ? ordered[^1].Position : null);
+        return page.ToPage();
     }
 
-    private async Task<(List<EpisodeRecord> Episodes, bool HasMore)> QueryHotAsync(string partition, EpisodeQuery query, string lower, string upper, CancellationToken cancellationToken)
+    /// <summary>Fills the page from the hot items, a DynamoDB page (at most 1 MB) at a time, until the page or the read budget is full.</summary>
+    private async Task ReadHotAsync(string partition, EpisodeQuery query, BoundedPage page, CancellationToken cancellationToken)
     {
         var prefix = query.SessionId is null ? MemoryKeys.EpisodePrefix : MemoryKeys.SessionEpisodePrefix(query.SessionId);
+        var keyName = query.SessionId is null ? Aws.DynamoTables.SortKey : MemoryKeys.SessionKey;
         var request = new QueryRequest
         {
             TableName = Table,
@@ -136,8 +165,8 @@ public sealed partial class EpisodeStore(
             ExpressionAttributeValues = new()
             {
                 [":pk"] = S(partition),
-                [":lower"] = S(prefix + lower),
-                [":upper"] = S(prefix + upper),
+                [":lower"] = S(prefix + page.Lower),
+                [":upper"] = S(prefix + page.Upper),
             },
             ConsistentRead = true,
             Limit = query.Limit + 1,
@@ -149,26 +178,106 @@ public sealed partial class EpisodeStore(
             request.ExpressionAttributeValues[":type"] = S(type);
         }
 
-        var episodes = new List<EpisodeRecord>();
-        do
+        while (true)
         {
             var response = await dynamo.QueryAsync(request, cancellationToken);
-            episodes.AddRange((response.Items ?? []).Select(EpisodeItems.FromItem));
+            var returned = 0L;
+            foreach (var item in response.Items ?? [])
+            {
+                returned += ItemSize.Of(item);
+                page.Add(EpisodeItems.FromItem(item));
+            }
+
+            // A filtered Query reads up to 1 MB for each response however few items match.
+            var more = response.LastEvaluatedKey is { Count: > 0 };
+            page.Read += more && query.Type is not null ? Math.Max(returned, DynamoResponseBytes) : returned;
+            if (!more)
+            {
+                return;
+            }
+
+            if (page.IsFull || page.Read >= EpisodeQuery.ReadBytes)
+            {
+                // Everything hot up to the last key evaluated was seen; beyond it nothing is known.
+                var lastKey = response.LastEvaluatedKey![keyName].S;
+                if (!EpisodePosition.TryParse(lastKey[prefix.Length..], out var stop))
+                {
+                    throw new InvalidDataException($"The episode key '{lastKey}' is malformed.");
+                }
+
+                page.Cut(stop.Value);
+                return;
+            }
+
             request.ExclusiveStartKey = response.LastEvaluatedKey;
         }
-        while (episodes.Count <= query.Limit && request.ExclusiveStartKey is { Count: > 0 });
-
-        var hasMore = episodes.Count > query.Limit || request.ExclusiveStartKey is { Count: > 0 };
-        if (episodes.Count > query.Limit)
-        {
-            episodes.RemoveRange(query.Limit, episodes.Count - query.Limit);
-        }
-
-        return (episodes, hasMore);
     }
 
-    private static string KthPosition(Dictionary<string, EpisodeRecord> merged, int k) =>
-        merged.Values.Select(e => e.Position.ToString()).Order(StringComparer.Ordinal).ElementAt(k - 1);
+    /// <summary>The greatest position before <paramref name="position"/>: a microsecond earlier with the greatest id.</summary>
+    private static EpisodePosition Before(EpisodePosition position) =>
+        new(EpisodePosition.FormatTimestamp(EpisodePosition.ParseTimestamp(position.Timestamp).AddTicks(-10)), "ffffffff-ffff-ffff-ffff-ffffffffffff");
+
+    /// <summary>
+    /// The page being built: the episodes kept in position order (one per position, so one per id), their JSON
+    /// bytes, and <see cref="Upper"/>, the greatest position the page covers. Going over the count or the byte
+    /// budget drops the newest episode and lowers <see cref="Upper"/> to the new newest: whatever was dropped
+    /// is on the next page, so the page never holds more than its budget plus one episode.
+    /// </summary>
+    private sealed class BoundedPage(int limit, string lower, string upper)
+    {
+        private readonly SortedDictionary<string, EpisodeRecord> _episodes = new(StringComparer.Ordinal);
+        private EpisodePosition? _cut;
+        private long _bytes;
+
+        public string Lower { get; } = lower;
+
+        public string Upper { get; private set; } = upper;
+
+        /// <summary>Bytes read from the stores by this call.</summary>
+        public long Read { get; set; }
+
+        public bool IsFull => _episodes.Count >= limit || _bytes >= EpisodeQuery.PageBytes;
+
+        public void Add(EpisodeRecord episode)
+        {
+            var position = episode.Position.ToString();
+            if (string.CompareOrdinal(position, Upper) > 0 || !_episodes.TryAdd(position, episode))
+            {
+                return;
+            }
+
+            _bytes += EpisodeQuery.JsonBytes(episode);
+            while (_episodes.Count > limit || (_bytes > EpisodeQuery.PageBytes && _episodes.Count > 1))
+            {
+                var (newest, dropped) = _episodes.Last();
+                _episodes.Remove(newest);
+                _bytes -= EpisodeQuery.JsonBytes(dropped);
+                Cut(_episodes.Last().Value.Position);
+            }
+        }
+
+        /// <summary>The page ends at <paramref name="position"/> (inclusive) and the rest is on the next page.</summary>
+        public void Cut(EpisodePosition position)
+        {
+            var text = position.ToString();
+            var order = string.CompareOrdinal(text, Upper);
+            if (order > 0 || (order == 0 && _cut is not null))
+            {
+                return;
+            }
+
+            Upper = text;
+            _cut = position;
+            while (_episodes.Count > 0 && string.CompareOrdinal(_episodes.Last().Key, text) > 0)
+            {
+                var (newest, dropped) = _episodes.Last();
+                _episodes.Remove(newest);
+                _bytes -= EpisodeQuery.JsonBytes(dropped);
+            }
+        }
+
+        public EpisodePage ToPage() => new([.. _episodes.Values], _cut);
+    }
 
     private async Task RegisterHourAsync(string hour, CancellationToken cancellationToken)
     {

@@ -59,7 +59,24 @@ public sealed record EpisodeQuery(
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 1000;
+
+    /// <summary>A page ends once its episodes' JSON reaches about this many bytes (the contract's 4 MB), whatever the limit.</summary>
+    public const long PageBytes = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// What one call may read from the stores before it answers (hot items, cold episodes decompressed,
+    /// cold index items): a filter that matches little returns what it has with a cursor instead of reading the partition.
+    /// </summary>
+    public const long ReadBytes = 16L * 1024 * 1024;
+
+    /// <summary>The JSON an episode adds to a page: its content and metadata plus the fixed members around them.</summary>
+    public static long JsonBytes(EpisodeRecord episode) =>
+        System.Text.Encoding.UTF8.GetByteCount(episode.ContentJson) + System.Text.Encoding.UTF8.GetByteCount(episode.MetadataJson)
+        + episode.SessionId.Length + 200;
 }
 
-/// <summary>A page of episodes in time order; <see cref="Next"/> is where the next page starts, or null at the end.</summary>
+/// <summary>
+/// A page of episodes in time order; <see cref="Next"/> is where the next page starts, or null at the end.
+/// A page may be short (or empty) with a <see cref="Next"/>: it stopped at its byte or read budget.
+/// </summary>
 public sealed record EpisodePage(IReadOnlyList<EpisodeRecord> Episodes, EpisodePosition? Next);

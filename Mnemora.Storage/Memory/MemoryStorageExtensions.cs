@@ -16,6 +16,7 @@ public static class MemoryStorageExtensions
         services.AddSingleton<EpisodeMover>();
         services.AddSingleton<PurgeMarkers>();
         services.AddSingleton<AgentPurge>();
+        services.AddSingleton<EpisodeRetention>();
         services.AddSingleton<RecentEpisodes>();
         return services;
     }

@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
-using static Mnemora.Storage.Memory.DynamoItems;
+using static Mnemora.Storage.Aws.DynamoItems;
 
 namespace Mnemora.Storage.Memory;
 

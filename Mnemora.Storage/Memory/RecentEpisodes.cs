@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
-using static Mnemora.Storage.Memory.DynamoItems;
+using static Mnemora.Storage.Aws.DynamoItems;
 
 namespace Mnemora.Storage.Memory;
 
@@ -79,9 +79,14 @@ public sealed class RecentEpisodes(IAmazonDynamoDB dynamo, ColdEpisodeStore cold
                     return;
                 }
 
-                foreach (var episode in await cold.ReadBatchAsync(tenantId, agentId, batch, cancellationToken))
+                await foreach (var episode in cold.StreamBatchAsync(tenantId, agentId, batch, cancellationToken))
                 {
                     newest.TryAdd(episode.Id, episode);
+                    if (newest.Count > limit)
+                    {
+                        // A batch may hold 1,000 episodes: keep only the newest, so memory stays at 'limit' episodes.
+                        newest.Remove(newest.Values.MinBy(e => e.Position)!.Id);
+                    }
                 }
             }
 

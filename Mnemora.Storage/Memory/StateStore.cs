@@ -3,7 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using Mnemora.Storage.Usage;
-using static Mnemora.Storage.Memory.DynamoItems;
+using static Mnemora.Storage.Aws.DynamoItems;
 
 namespace Mnemora.Storage.Memory;
 
@@ -77,12 +77,30 @@ public sealed partial class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageO
         return sessions;
     }
 
-    /// <summary>Creates the record (version 1) or overwrites it (previous version + 1) in one atomic update.</summary>
-    public async Task<StateRecord> UpsertAsync(string tenantId, string agentId, string sessionId, string dataJson, TimeSpan? ttl, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the record (version 1) or overwrites it (previous version + 1) in one atomic update. The bytes it
+    /// adds are reserved within <paramref name="limits"/> first (<see cref="StorageLimitException"/> leaves nothing).
+    /// </summary>
+    public async Task<StateRecord> UpsertAsync(string tenantId, string agentId, string sessionId, string dataJson, TimeSpan? ttl, UsageLimits limits, CancellationToken cancellationToken)
     {
         RequireSize(dataJson);
         var partition = MemoryKeys.Partition(tenantId, agentId);
         var sort = MemoryKeys.State(sessionId);
+        var reserved = await ReserveAsync(tenantId, partition, sort, EstimateSize(partition, sort, agentId, sessionId, dataJson, ttl), limits, cancellationToken);
+        try
+        {
+            return await UpsertReservedAsync(tenantId, partition, sort, agentId, sessionId, dataJson, ttl, reserved, cancellationToken);
+        }
+        catch
+        {
+            await ReleaseAsync(tenantId, reserved);
+            throw;
+        }
+    }
+
+    private async Task<StateRecord> UpsertReservedAsync(
+        string tenantId, string partition, string sort, string agentId, string sessionId, string dataJson, TimeSpan? ttl, long reserved, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; ; attempt++)
         {
             var now = Now();
@@ -128,7 +146,7 @@ public sealed partial class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageO
                     old?.GetString(CreatedAt) ?? now,
                     now,
                     expiresAt?.Text);
-                await RecordSizeChangeAsync(tenantId, old, partition, sort, record, cancellationToken);
+                await RecordSizeChangeAsync(tenantId, old, partition, sort, record, reserved, cancellationToken);
                 if (old is null)
                 {
                     await usage.TrackAgentAsync(tenantId, agentId, sessionId, cancellationToken);
@@ -138,7 +156,7 @@ public sealed partial class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageO
             }
             catch (ConditionalCheckFailedException) when (attempt < 3)
             {
-                if (await ReplaceExpiredAsync(tenantId, partition, sort, agentId, sessionId, dataJson, now, expiresAt, cancellationToken) is { } created)
+                if (await ReplaceExpiredAsync(tenantId, partition, sort, agentId, sessionId, dataJson, now, expiresAt, reserved, cancellationToken) is { } created)
                 {
                     return created;
                 }
@@ -148,12 +166,36 @@ public sealed partial class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageO
         }
     }
 
-    /// <summary>Replaces the record when <paramref name="expectedVersion"/> is current; otherwise says whether it is missing or newer.</summary>
-    public async Task<StateUpdateResult> UpdateAsync(string tenantId, string agentId, string sessionId, string dataJson, long expectedVersion, TimeSpan? ttl, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replaces the record when <paramref name="expectedVersion"/> is current; otherwise says whether it is missing or newer.
+    /// The bytes it adds are reserved within <paramref name="limits"/> first.
+    /// </summary>
+    public async Task<StateUpdateResult> UpdateAsync(string tenantId, string agentId, string sessionId, string dataJson, long expectedVersion, TimeSpan? ttl, UsageLimits limits, CancellationToken cancellationToken)
     {
         RequireSize(dataJson);
         var partition = MemoryKeys.Partition(tenantId, agentId);
         var sort = MemoryKeys.State(sessionId);
+        var reserved = await ReserveAsync(tenantId, partition, sort, EstimateSize(partition, sort, agentId, sessionId, dataJson, ttl), limits, cancellationToken);
+        try
+        {
+            var result = await UpdateReservedAsync(tenantId, agentId, sessionId, dataJson, expectedVersion, ttl, partition, sort, reserved, cancellationToken);
+            if (result.Outcome != StateUpdateOutcome.Updated)
+            {
+                await ReleaseAsync(tenantId, reserved);
+            }
+
+            return result;
+        }
+        catch
+        {
+            await ReleaseAsync(tenantId, reserved);
+            throw;
+        }
+    }
+
+    private async Task<StateUpdateResult> UpdateReservedAsync(
+        string tenantId, string agentId, string sessionId, string dataJson, long expectedVersion, TimeSpan? ttl, string partition, string sort, long reserved, CancellationToken cancellationToken)
+    {
         var now = Now();
         var expiresAt = ExpiryFrom(now, ttl);
         var values = new Dictionary<string, AttributeValue>
@@ -187,7 +229,7 @@ public sealed partial class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageO
             var old = response.Attributes;
             var record = new StateRecord(agentId, sessionId, dataJson, expectedVersion + 1,
                 old.RequireString(CreatedAt), now, expiresAt?.Text ?? old.GetString(ExpiresAt));
-            await RecordSizeChangeAsync(tenantId, old, partition, sort, record, cancellationToken);
+            await RecordSizeChangeAsync(tenantId, old, partition, sort, record, reserved, cancellationToken);
             return new StateUpdateResult(StateUpdateOutcome.Updated, record);
         }
         catch (ConditionalCheckFailedException)
@@ -217,7 +259,7 @@ public sealed partial class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageO
         return IsLive(old, Now());
     }
 
-    private async Task<StateRecord?> ReplaceExpiredAsync(string tenantId, string partition, string sort, string agentId, string sessionId, string dataJson, string now, Expiry? expiresAt, CancellationToken cancellationToken)
+    private async Task<StateRecord?> ReplaceExpiredAsync(string tenantId, string partition, string sort, string agentId, string sessionId, string dataJson, string now, Expiry? expiresAt, long reserved, CancellationToken cancellationToken)
     {
         var record = new StateRecord(agentId, sessionId, dataJson, 1, now, now, expiresAt?.Text);
         var item = ToItem(partition, sort, record, expiresAt);
@@ -231,7 +273,7 @@ public sealed partial class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageO
                 ExpressionAttributeValues = new() { [":now"] = S(now) },
                 ReturnValues = ReturnValue.ALL_OLD,
             }, cancellationToken);
-            await usage.RecordAsync(tenantId, new UsageDelta(DynamoBytes: ItemSize.Of(item) - ItemSize.Of(response.Attributes)), cancellationToken);
+            await RecordRestAsync(tenantId, ItemSize.Of(item) - ItemSize.Of(response.Attributes), reserved, cancellationToken);
             return record;
         }
         catch (ConditionalCheckFailedException)
@@ -240,12 +282,58 @@ public sealed partial class StateStore(IAmazonDynamoDB dynamo, IOptions<StorageO
         }
     }
 
-    private Task RecordSizeChangeAsync(string tenantId, Dictionary<string, AttributeValue>? old, string partition, string sort, StateRecord record, CancellationToken cancellationToken)
+    private Task RecordSizeChangeAsync(string tenantId, Dictionary<string, AttributeValue>? old, string partition, string sort, StateRecord record, long reserved, CancellationToken cancellationToken)
     {
         // The item's real ttl, so that the size counted equals the size a purge later uncounts.
         var expiry = record.ExpiresAt is { } text ? new Expiry(text, EpisodePosition.ParseTimestamp(text).ToUnixTimeSeconds()) : (Expiry?)null;
-        var delta = ItemSize.Of(ToItem(partition, sort, record, expiry)) - ItemSize.Of(old);
-        return delta == 0 ? Task.CompletedTask : usage.RecordAsync(tenantId, new UsageDelta(DynamoBytes: delta), cancellationToken);
+        return RecordRestAsync(tenantId, ItemSize.Of(ToItem(partition, sort, record, expiry)) - ItemSize.Of(old), reserved, cancellationToken);
+    }
+
+    /// <summary>The size change the write made, less what was reserved for it (already counted).</summary>
+    private Task RecordRestAsync(string tenantId, long delta, long reserved, CancellationToken cancellationToken) =>
+        delta == reserved ? Task.CompletedTask : usage.RecordAsync(tenantId, new UsageDelta(DynamoBytes: delta - reserved), cancellationToken);
+
+    /// <summary>
+    /// Reserves the new item's whole size: one conditional update, and a creation's exact cost. At the limit, an
+    /// overwrite needs only what it adds to the record it replaces (read now; a concurrent change of that record
+    /// is what can pass the limit, by at most that one item).
+    /// </summary>
+    private async Task<long> ReserveAsync(string tenantId, string partition, string sort, long newBytes, UsageLimits limits, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await usage.ReserveAsync(tenantId, new UsageDelta(DynamoBytes: newBytes), limits, cancellationToken);
+            return newBytes;
+        }
+        catch (StorageLimitException)
+        {
+            var current = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(partition, sort), ConsistentRead = true }, cancellationToken);
+            if (current.Item is not { Count: > 0 } old)
+            {
+                throw;
+            }
+
+            var growth = newBytes - ItemSize.Of(old);
+            if (growth > 0)
+            {
+                await usage.ReserveAsync(tenantId, new UsageDelta(DynamoBytes: growth), limits, cancellationToken);
+                return growth;
+            }
+
+            return 0;
+        }
+    }
+
+    // Given back even when the request was cancelled: the reservation must not outlive the write it was for.
+    private Task ReleaseAsync(string tenantId, long reserved) =>
+        reserved == 0 ? Task.CompletedTask : usage.RecordAsync(tenantId, new UsageDelta(DynamoBytes: -reserved), CancellationToken.None);
+
+    /// <summary>The size of the item a write of this data makes (its version and times at their usual width).</summary>
+    private long EstimateSize(string partition, string sort, string agentId, string sessionId, string dataJson, TimeSpan? ttl)
+    {
+        var now = Now();
+        var record = new StateRecord(agentId, sessionId, dataJson, 1, now, now, ExpiryFrom(now, ttl)?.Text);
+        return ItemSize.Of(ToItem(partition, sort, record, ExpiryFrom(now, ttl)));
     }
 
     private static Dictionary<string, AttributeValue> ToItem(string partition, string sort, StateRecord record, Expiry? expiry)

@@ -6,11 +6,12 @@ namespace Mnemora.Storage.Postgres;
 /// <summary>
 /// Applies the embedded <c>Migrations/*.sql</c> scripts in name order, each once, in its own
 /// transaction. A transaction-scoped advisory lock makes concurrent starts (two replicas) take turns.
+/// Runs as the owner, at start only (<see cref="Provisioning.PostgresProvisioner"/>).
 /// </summary>
-public sealed partial class PostgresMigrator(NpgsqlDataSource dataSource, ILogger<PostgresMigrator> logger)
+internal sealed partial class PostgresMigrator(NpgsqlDataSource dataSource, ILogger logger)
 {
-    // Any constant unique to Mnemora; both replicas must use the same one.
-    private const long MigrationLockId = 0x4D4E_4D52_4D49_4752;
+    // Any constant unique to Mnemora; both replicas must use the same one. Role changes take it too.
+    public const long MigrationLockId = 0x4D4E_4D52_4D49_4752;
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
-using static Mnemora.Storage.Tenancy.DynamoItem;
+using static Mnemora.Storage.Aws.DynamoItems;
 using A = Mnemora.Storage.Tenancy.TenantItems.Attributes;
 
 namespace Mnemora.Storage.Tenancy;
@@ -31,11 +31,11 @@ public sealed class CallHistory(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
             var response = await dynamo.QueryAsync(request, cancellationToken);
             foreach (var item in response.Items ?? [])
             {
-                var sk = RequiredString(item, Aws.DynamoTables.SortKey);
+                var sk = item.RequireString(Aws.DynamoTables.SortKey);
                 // USAGE#DAY#yyyy-MM-dd: the day is the last ten characters.
                 if (DateOnly.TryParseExact(sk[^10..], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
                 {
-                    calls[day] = Long(item, A.Calls);
+                    calls[day] = item.GetLong(A.Calls);
                 }
             }
 

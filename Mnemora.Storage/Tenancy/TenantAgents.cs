@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
-using static Mnemora.Storage.Tenancy.DynamoItem;
+using static Mnemora.Storage.Aws.DynamoItems;
 
 namespace Mnemora.Storage.Tenancy;
 
@@ -38,7 +38,7 @@ public sealed class TenantAgents(IAmazonDynamoDB dynamo, IOptions<StorageOptions
             var response = await dynamo.QueryAsync(request, cancellationToken);
             foreach (var item in response.Items ?? [])
             {
-                var agentId = RequiredString(item, Aws.DynamoTables.SortKey)[TenantItems.AgentSkPrefix.Length..];
+                var agentId = item.RequireString(Aws.DynamoTables.SortKey)[TenantItems.AgentSkPrefix.Length..];
                 if (Identifiers.IsValidId(agentId))
                 {
                     yield return agentId;

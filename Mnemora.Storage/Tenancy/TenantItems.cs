@@ -56,6 +56,7 @@ public static class TenantItems
         public const string LastUsedAt = "last_used_at";
         public const string RevokedAt = "revoked_at";
         public const string Calls = "calls";
+        public const string LastWrite = "last_write";
         public const string Embeddings = "embeddings";
         public const string Vectors = "vectors";
         public const string DynamoBytes = "dynamo_bytes";
@@ -66,5 +67,6 @@ public static class TenantItems
         public const string AgentId = "agent_id";
         public const string SessionId = "session_id";
         public const string FirstSeenAt = "first_seen_at";
+        public const string RetentionDays = "retention_days";
     }
 }

@@ -1,7 +1,10 @@
 namespace Mnemora.Storage.Tenancy;
 
-/// <summary>A tenant as stored. <see cref="Tier"/> is the contract's lower-case tier name.</summary>
-public sealed record TenantRecord(string TenantId, string Name, string Tier, DateTime CreatedAt, DateTime? DeletedAt)
+/// <summary>
+/// A tenant as stored. <see cref="Tier"/> is the contract's lower-case tier name; <see cref="RetentionDays"/> is how
+/// long its episodes are kept (null: for ever).
+/// </summary>
+public sealed record TenantRecord(string TenantId, string Name, string Tier, DateTime CreatedAt, DateTime? DeletedAt, int? RetentionDays = null)
 {
     public bool IsDeleted => DeletedAt is not null;
 }

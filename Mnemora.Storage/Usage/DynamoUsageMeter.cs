@@ -3,7 +3,7 @@ using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Mnemora.Storage.Tenancy;
-using static Mnemora.Storage.Tenancy.DynamoItem;
+using static Mnemora.Storage.Aws.DynamoItems;
 using A = Mnemora.Storage.Tenancy.TenantItems.Attributes;
 
 namespace Mnemora.Storage.Usage;
@@ -12,14 +12,19 @@ namespace Mnemora.Storage.Usage;
 /// <see cref="IUsageMeter"/> on the tenants table: running totals in <c>USAGE#TOTALS</c>, the
 /// month's embeddings in <c>USAGE#MONTH#{yyyy-MM}</c>, and a registry of agents and sessions
 /// whose conditional first write makes each count exactly once, whichever replica sees it first.
+/// The totals item also keeps <c>storage_bytes</c>, the sum of the three stores' bytes moved in the same
+/// update as they are: DynamoDB conditions cannot add, so the storage limit is checked against it.
 /// </summary>
-public sealed class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options, TimeProvider time) : IUsageMeter, IDisposable
+public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options, TimeProvider time) : IUsageMeter, IDisposable
 {
     // Agents and sessions already registered: the hot path skips the write. A purge here forgets its
     // entries at once; entries expire (absolutely, however busy the agent) so that an agent purged
     // through another replica and recreated is registered (and counted) again within that time.
     private static readonly TimeSpan s_knownFor = TimeSpan.FromMinutes(5);
     private readonly MemoryCache _known = new(new MemoryCacheOptions { SizeLimit = 200_000 });
+
+    // The sum of dynamo_bytes, s3_bytes and postgres_bytes, written with them in every update of the totals item.
+    private const string StorageBytes = "storage_bytes";
 
     private string Table => options.Value.TenantsTable;
 
@@ -31,12 +36,162 @@ public sealed class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             (A.Vectors, delta.Vectors),
             (A.DynamoBytes, delta.DynamoBytes),
             (A.S3Bytes, delta.S3Bytes),
-            (A.PostgresBytes, delta.PostgresBytes));
-        var month = Add(pk, TenantItems.MonthSk(time.GetUtcNow()), (A.Embeddings, delta.EmbeddingsGenerated));
-        await Task.WhenAll(
-            totals is null ? Task.CompletedTask : dynamo.UpdateItemAsync(totals, cancellationToken),
-            month is null ? Task.CompletedTask : dynamo.UpdateItemAsync(month, cancellationToken));
+            (A.PostgresBytes, delta.PostgresBytes),
+            (StorageBytes, delta.StorageBytes));
+        AddEmbeddings(pk, delta.EmbeddingsGenerated);
+        if (totals is not null)
+        {
+            await dynamo.UpdateItemAsync(totals, cancellationToken);
+        }
     }
+
+    public async Task ReserveAsync(string tenantId, UsageDelta delta, UsageLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        ArgumentNullException.ThrowIfNull(limits);
+        var pk = TenantItems.TenantPk(RequireId(tenantId));
+        var month = Add(pk, TenantItems.MonthSk(time.GetUtcNow()), (A.Embeddings, delta.EmbeddingsGenerated));
+        if (month is not null)
+        {
+            if (delta.EmbeddingsGenerated > 0)
+            {
+                await AddWithinAsync(month, A.Embeddings, delta.EmbeddingsGenerated, limits.EmbeddingsPerMonth, StorageLimit.EmbeddingsPerMonth, cancellationToken);
+            }
+            else
+            {
+                await dynamo.UpdateItemAsync(month, cancellationToken);
+            }
+        }
+
+        try
+        {
+            if (Add(pk, TenantItems.TotalsSk,
+                (A.Vectors, delta.Vectors),
+                (A.DynamoBytes, delta.DynamoBytes),
+                (A.S3Bytes, delta.S3Bytes),
+                (A.PostgresBytes, delta.PostgresBytes),
+                (StorageBytes, delta.StorageBytes)) is { } totals)
+            {
+                if (delta.StorageBytes > 0)
+                {
+                    await AddWithinStorageAsync(totals, delta.StorageBytes, limits.StorageBytes, cancellationToken);
+                }
+                else
+                {
+                    await dynamo.UpdateItemAsync(totals, cancellationToken);
+                }
+            }
+        }
+        catch when (month is not null)
+        {
+            // The embeddings were reserved for a write that will not happen: give them back, even if the caller gave up.
+            await dynamo.UpdateItemAsync(Add(pk, TenantItems.MonthSk(time.GetUtcNow()), (A.Embeddings, -delta.EmbeddingsGenerated))!, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>The update, if the counter stays at most <paramref name="limit"/> with it: one conditional write, so concurrent callers cannot pass it together.</summary>
+    private async Task AddWithinAsync(UpdateItemRequest update, string counter, long amount, long limit, StorageLimit kind, CancellationToken cancellationToken)
+    {
+        if (amount > limit)
+        {
+            throw Refused(kind, limit);
+        }
+
+        update.ConditionExpression = $"attribute_not_exists({counter}) OR {counter} <= :max";
+        update.ExpressionAttributeValues[":max"] = N(limit - amount);
+        try
+        {
+            await dynamo.UpdateItemAsync(update, cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw Refused(kind, limit);
+        }
+    }
+
+    private async Task AddWithinStorageAsync(UpdateItemRequest update, long amount, long limit, CancellationToken cancellationToken)
+    {
+        if (amount > limit)
+        {
+            throw Refused(StorageLimit.Storage, limit);
+        }
+
+        // A new tenant has no totals yet; one whose totals predate storage_bytes is given it first (below).
+        update.ConditionExpression =
+            $"({StorageBytes} <= :max) OR (attribute_not_exists({StorageBytes}) AND attribute_not_exists({A.DynamoBytes}) AND attribute_not_exists({A.S3Bytes}) AND attribute_not_exists({A.PostgresBytes}))";
+        update.ExpressionAttributeValues[":max"] = N(limit - amount);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await dynamo.UpdateItemAsync(update, cancellationToken);
+                return;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Totals that predate storage_bytes get it once; the reservation is then judged again.
+                if (attempt > 0 || !await BackfillStorageBytesAsync(update.Key, cancellationToken))
+                {
+                    throw Refused(StorageLimit.Storage, limit);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes storage_bytes on totals that predate it, unless they changed meanwhile; true when it did.</summary>
+    private async Task<bool> BackfillStorageBytesAsync(Dictionary<string, AttributeValue> key, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = key, ConsistentRead = true }, cancellationToken);
+        if (response.Item is not { Count: > 0 } item || item.ContainsKey(StorageBytes))
+        {
+            return false;
+        }
+
+        var values = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+        {
+            [":sum"] = N(item.GetLong(A.DynamoBytes) + item.GetLong(A.S3Bytes) + item.GetLong(A.PostgresBytes)),
+        };
+        var unchanged = new List<string> { $"attribute_not_exists({StorageBytes})" };
+        foreach (var part in new[] { A.DynamoBytes, A.S3Bytes, A.PostgresBytes })
+        {
+            if (item.ContainsKey(part))
+            {
+                values[":" + part] = N(item.GetLong(part));
+                unchanged.Add($"{part} = :{part}");
+            }
+            else
+            {
+                unchanged.Add($"attribute_not_exists({part})");
+            }
+        }
+
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = Table,
+                Key = key,
+                UpdateExpression = $"SET {StorageBytes} = :sum",
+                ConditionExpression = string.Join(" AND ", unchanged),
+                ExpressionAttributeValues = values,
+            }, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Moved meanwhile: the caller's reservation is refused this time and the next one tries again.
+            return false;
+        }
+    }
+
+    private static StorageLimitException Refused(StorageLimit kind, long limit) => kind switch
+    {
+        StorageLimit.EmbeddingsPerMonth => new StorageLimitException(kind,
+            $"The tenant's plan allows {limit} embeddings per month and this month's are used. Retry next month or upgrade the plan."),
+        _ => new StorageLimitException(kind,
+            $"The tenant's plan holds at most {limit} bytes. Delete memories or upgrade the plan."),
+    };
 
     public async Task TrackAgentAsync(string tenantId, string agentId, string? sessionId, CancellationToken cancellationToken)
     {
@@ -52,17 +207,18 @@ public sealed class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<StorageOpt
     {
         var pk = TenantItems.TenantPk(RequireId(tenantId));
         var totalsTask = GetAsync(pk, TenantItems.TotalsSk, cancellationToken);
-        var monthTask = GetAsync(pk, TenantItems.MonthSk(time.GetUtcNow()), cancellationToken);
+        var monthSk = TenantItems.MonthSk(time.GetUtcNow());
+        var monthTask = GetAsync(pk, monthSk, cancellationToken);
         var totals = await totalsTask;
         var month = await monthTask;
         return new UsageTotals(
-            Vectors: Long(totals, A.Vectors),
-            EmbeddingsGeneratedThisMonth: Long(month, A.Embeddings),
-            DynamoBytes: Long(totals, A.DynamoBytes),
-            S3Bytes: Long(totals, A.S3Bytes),
-            PostgresBytes: Long(totals, A.PostgresBytes),
-            Agents: Long(totals, A.Agents),
-            Sessions: Long(totals, A.Sessions));
+            Vectors: totals.GetLong(A.Vectors),
+            EmbeddingsGeneratedThisMonth: month.GetLong(A.Embeddings) + UnwrittenEmbeddings(pk, monthSk),
+            DynamoBytes: totals.GetLong(A.DynamoBytes),
+            S3Bytes: totals.GetLong(A.S3Bytes),
+            PostgresBytes: totals.GetLong(A.PostgresBytes),
+            Agents: totals.GetLong(A.Agents),
+            Sessions: totals.GetLong(A.Sessions));
     }
 
     public async Task<IReadOnlyList<string>> ListAgentsAsync(string tenantId, CancellationToken cancellationToken)
@@ -70,7 +226,7 @@ public sealed class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<StorageOpt
         var agents = new List<string>();
         await foreach (var item in QueryAsync(TenantItems.TenantPk(RequireId(tenantId)), TenantItems.AgentSkPrefix, cancellationToken))
         {
-            agents.Add(RequiredString(item, A.AgentId));
+            agents.Add(item.RequireString(A.AgentId));
         }
 
         return agents;
@@ -83,7 +239,7 @@ public sealed class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<StorageOpt
         var sessionSks = new List<string>();
         await foreach (var item in QueryAsync(pk, $"{TenantItems.SessionSkPrefix}{agentId}#", cancellationToken))
         {
-            sessionSks.Add(RequiredString(item, Aws.DynamoTables.SortKey));
+            sessionSks.Add(item.RequireString(Aws.DynamoTables.SortKey));
         }
 
         // One delete per item, each telling whether it removed something: a session is uncounted by exactly one purge.

@@ -10,6 +10,16 @@ public interface IUsageMeter
     Task RecordAsync(string tenantId, UsageDelta delta, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Adds the delta only if it keeps the tenant within <paramref name="limits"/>, in one atomic step per
+    /// usage item (a conditional <c>ADD</c>): concurrent writers cannot together pass a limit. A positive
+    /// storage delta is checked against <see cref="UsageLimits.StorageBytes"/>, embeddings against
+    /// <see cref="UsageLimits.EmbeddingsPerMonth"/>; negative parts are never refused. Throws
+    /// <see cref="StorageLimitException"/> having changed nothing. Undo with <see cref="RecordAsync"/> and
+    /// <see cref="UsageDelta.Negated"/> when the write it reserved for fails.
+    /// </summary>
+    Task ReserveAsync(string tenantId, UsageDelta delta, UsageLimits limits, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Registers the agent (and session, when given) the first time it is seen, counting it once
     /// in <c>agents_count</c> / <c>sessions_count</c>. Idempotent and cheap when already known.
     /// </summary>
@@ -38,7 +48,30 @@ public sealed record UsageDelta(
     long EmbeddingsGenerated = 0,
     long DynamoBytes = 0,
     long S3Bytes = 0,
-    long PostgresBytes = 0);
+    long PostgresBytes = 0)
+{
+    /// <summary>The bytes this delta adds across every store (negative when it frees some).</summary>
+    public long StorageBytes => DynamoBytes + S3Bytes + PostgresBytes;
+
+    public UsageDelta Negated() => new(-Vectors, -EmbeddingsGenerated, -DynamoBytes, -S3Bytes, -PostgresBytes);
+
+    /// <summary>This delta less another: what is still to record once <paramref name="reserved"/> has been.</summary>
+    public UsageDelta Minus(UsageDelta reserved) => new(
+        Vectors - reserved.Vectors,
+        EmbeddingsGenerated - reserved.EmbeddingsGenerated,
+        DynamoBytes - reserved.DynamoBytes,
+        S3Bytes - reserved.S3Bytes,
+        PostgresBytes - reserved.PostgresBytes);
+
+    public bool IsEmpty => this == new UsageDelta();
+}
+
+/// <summary>The caps a reservation must stay within: the tenant's tier, as the API resolves it.</summary>
+public sealed record UsageLimits(long StorageBytes, long EmbeddingsPerMonth)
+{
+    /// <summary>No cap (stores used outside a tenant's request, e.g. tools and tests of the store itself).</summary>
+    public static UsageLimits Unlimited { get; } = new(long.MaxValue, long.MaxValue);
+}
 
 /// <summary>A tenant's running totals.</summary>
 public sealed record UsageTotals(

@@ -251,7 +251,7 @@ internal sealed class ExportBenchmark : IBenchmark
     }
 
     /// <summary>The API's own process (DCP may start it through <c>dotnet run</c>: then the child that runs Mnemora.Api), or null off Linux.</summary>
-    private static async Task<int?> ApiProcessIdAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    internal static async Task<int?> ApiProcessIdAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {

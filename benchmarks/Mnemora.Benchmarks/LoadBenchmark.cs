@@ -1,7 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
 using HdrHistogram;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Mnemora.Storage;
 
 namespace Mnemora.Benchmarks;
 
@@ -112,10 +117,55 @@ internal sealed class LoadBenchmark : IBenchmark
             client.Dispose();
         }
 
+        var throughput = total.TotalCount / elapsed.TotalSeconds;
+        var p99 = total.GetValueAtPercentile(99) / (double)TimeSpan.TicksPerMillisecond;
+        var rawMix = await RawMixAsync(context, total.TotalCount, cancellationToken);
+        BenchmarkResults.Goal(Name, ">= 600 calls/s", throughput >= 600, $"{throughput:F0} calls/s over {Workers} connections");
+        BenchmarkResults.Goal(Name, "p99 <= 150 ms", p99 <= 150, $"{p99:F1} ms; raw-store mix p99 {rawMix.Percentile(99):F1} ms at {rawMix.Throughput:F0} ops/s");
+        BenchmarkResults.Goal(Name, "no errors", errorCount == 0, $"{errorCount} of {total.TotalCount}");
+
         if (errorCount > 0)
         {
             throw new InvalidOperationException($"The load run had {errorCount} errors.");
         }
+    }
+
+    /// <summary>
+    /// The same mix against DynamoDB directly, over as many connections: GetItem for state reads and
+    /// usage, PutItem for writes, Query for an episode page (searches and semantic stores, PostgreSQL
+    /// plus the embedding, have no one-call equivalent and are left out).
+    /// </summary>
+    private static async Task<Measurement> RawMixAsync(BenchmarkContext context, long calls, CancellationToken cancellationToken)
+    {
+        using var host = await context.StartStoreHostAsync(cancellationToken);
+        var dynamo = host.Services.GetRequiredService<IAmazonDynamoDB>();
+        var table = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.MemoryTable;
+        var pk = $"bench-raw-{Guid.NewGuid():N}#agent";
+        var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+        {
+            ["pk"] = new(pk),
+            ["sk"] = new("STATE#default"),
+            ["data"] = new("""{"call":1,"note":"working memory of a support agent"}"""),
+            ["version"] = new() { N = "1" },
+        };
+        await dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = item }, cancellationToken);
+        var routes = s_mix.Where(m => !m.Route.Contains("semantic", StringComparison.Ordinal)).SelectMany(m => Enumerable.Repeat(m.Route, m.Weight)).ToArray();
+        return await Measure.RunAsync($"raw-store mix (DynamoDB, {Workers} connections)", (call, ct) =>
+        {
+            var route = routes[(int)((uint)Math.Abs(call * 2654435761L) % (uint)routes.Length)];
+            return route switch
+            {
+                _ when route.StartsWith("GET /v1/memory", StringComparison.Ordinal) => dynamo.QueryAsync(new QueryRequest
+                {
+                    TableName = table,
+                    KeyConditionExpression = "pk = :pk",
+                    ExpressionAttributeValues = new(StringComparer.Ordinal) { [":pk"] = new(pk) },
+                    Limit = 20,
+                }, ct),
+                _ when route.StartsWith("GET", StringComparison.Ordinal) => dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = new(StringComparer.Ordinal) { ["pk"] = new(pk), ["sk"] = new("STATE#default") }, ConsistentRead = true }, ct),
+                _ => dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = new(item, StringComparer.Ordinal) { ["sk"] = new($"RAW#{call % 1000}") } }, ct),
+            };
+        }, operations: (int)Math.Min(calls, Calls), concurrency: Workers, warmup: 50, maxDuration: s_maxDuration, cancellationToken: cancellationToken);
     }
 
     private static async Task SeedAsync(HttpClient client, CancellationToken cancellationToken)

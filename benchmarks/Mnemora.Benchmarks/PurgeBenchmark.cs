@@ -93,7 +93,7 @@ internal sealed class PurgeBenchmark : IBenchmark
         async Task AppendAsync(int from, int count) =>
             await Parallel.ForAsync(from, from + count, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (i, ct) =>
                 await episodes.AppendAsync(tenantId, agentId, $"session-{i % Sessions}", EpisodeTypes.All[i % 4],
-                    JsonSerializer.Serialize($"turn {i}: the customer asks about order {i * 7 % 1000} and its delivery"), $$"""{"turn":{{i}}}""", ct));
+                    JsonSerializer.Serialize($"turn {i}: the customer asks about order {i * 7 % 1000} and its delivery"), $$"""{"turn":{{i}}}""", UsageLimits.Unlimited, ct));
 
         await AppendAsync(0, Episodes / 2);
         var moved = await host.Services.GetRequiredService<EpisodeMover>().MovePartitionAsync(

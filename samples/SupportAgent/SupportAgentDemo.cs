@@ -165,11 +165,11 @@ public static class SupportAgentDemo
         /// <summary>Each search found only this customer's memories, and no answer shows a fact of the other's.</summary>
         private void CheckAnswers(Customer customer, Customer other)
         {
-            var foreign = customer.Replies.SelectMany(r => r.Reply.Context).Where(m => other.MemoryIds.Contains(m.Id)).ToList();
-            Claim($"{customer.Name}'s searches return none of {other.Name}'s knowledge", foreign.Count == 0, $"found {string.Join(", ", foreign.Select(m => m.Content))}");
+            var foreign = customer.Replies.SelectMany(r => r.Reply.Context).Where(line => other.Script.OwnFacts.Any(fact => line.Contains(fact, StringComparison.OrdinalIgnoreCase))).ToList();
+            Claim($"{customer.Name}'s searches return none of {other.Name}'s knowledge", foreign.Count == 0, $"found {string.Join(", ", foreign)}");
 
             var refund = customer.Replies.First(r => r.Message == CustomerScript.RefundQuestion).Reply;
-            Claim($"{customer.Name}'s refund question finds {customer.Name}'s own refund policy", refund.Context.Any(m => m.Id == customer.MemoryIds[0]), "its handbook's refund line was not in the context");
+            Claim($"{customer.Name}'s refund question finds {customer.Name}'s own refund policy", refund.Context.Contains(customer.Script.Handbook[0]), "its handbook's refund line was not in the context");
 
             var leaked = customer.Replies
                 .SelectMany(r => other.Script.OwnFacts.Where(fact => r.Reply.Answer.Contains(fact, StringComparison.OrdinalIgnoreCase)))
@@ -183,8 +183,8 @@ public static class SupportAgentDemo
             var note = learner.Replies.First(r => r.Message == CustomerScript.AccountManagerNote).Reply.Learned;
             var asked = learner.Replies.First(r => r.Message == CustomerScript.AccountManagerQuestion).Reply;
             var otherAsked = other.Replies.First(r => r.Message == CustomerScript.AccountManagerQuestion).Reply;
-            Claim($"{learner.Name}'s agent learns from {learner.Name}'s ticket and recalls it later", note is not null && asked.Context.Any(m => m.Id == note.Id), "the learned note was not found");
-            Claim($"{other.Name}'s agent does not learn what {learner.Name} told its agent", note is not null && otherAsked.Context.All(m => m.Id != note.Id) && !otherAsked.Answer.Contains("Dana", StringComparison.Ordinal), "the note reached the other customer");
+            Claim($"{learner.Name}'s agent learns from {learner.Name}'s ticket and recalls it later", note is not null && asked.Context.Contains(note.Content), "the learned note was not found");
+            Claim($"{other.Name}'s agent does not learn what {learner.Name} told its agent", note is not null && otherAsked.Context.All(line => !line.Contains("Dana", StringComparison.Ordinal)) && !otherAsked.Answer.Contains("Dana", StringComparison.Ordinal), "the note reached the other customer");
         }
 
         /// <summary>The other customer's key reads none of this customer's memories or tickets, even by exact id.</summary>
@@ -205,17 +205,14 @@ public static class SupportAgentDemo
 
             foreach (var (_, reply) in owner.Replies)
             {
-                try
+                // A session the key's tenant does not have replays as empty (200), exactly like an unused one.
+                if (await intruder.Client.ReplaySessionAsync(SupportAgent.AgentId, reply.TicketId, cancellationToken).CountAsync(cancellationToken) > 0)
                 {
-                    await intruder.Client.ReplaySessionAsync(SupportAgent.AgentId, reply.TicketId, cancellationToken).CountAsync(cancellationToken);
                     readable.Add(reply.TicketId);
-                }
-                catch (NotFoundException)
-                {
                 }
             }
 
-            Claim($"{intruder.Name}'s key gets 404 for each of {owner.Name}'s memories and tickets by id", readable.Count == 0, $"could read {string.Join(", ", readable)}");
+            Claim($"{intruder.Name}'s key gets 404 for each of {owner.Name}'s memories by id and sees none of its tickets", readable.Count == 0, $"could read {string.Join(", ", readable)}");
         }
 
         /// <summary>This customer's history holds every ticket of this run and none of the other's.</summary>

@@ -1,2 +1,3 @@
-// One AppHost serves the assembly; tests that stop a store start their own and must not overlap others.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+// One AppHost serves the assembly and every test makes tenants of its own, so test classes run in parallel;
+// the tests that stop stores, kill workers or flood the system are in Mnemora.Resilience.Tests.
+[assembly: CollectionBehavior(MaxParallelThreads = 4)]

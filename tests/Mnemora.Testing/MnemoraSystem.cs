@@ -1,4 +1,5 @@
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ namespace Mnemora.Testing;
 /// </summary>
 public static class MnemoraSystem
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(8);
 
     /// <summary>The password of <c>mnemora_app</c>, the role the API's tenant queries use (tests log in as it to prove row-level security).</summary>
     public const string PostgresAppPassword = "TestPostgresAppPassword1";
@@ -19,11 +20,31 @@ public static class MnemoraSystem
     /// <summary>Resources that must be healthy before a test or benchmark may use the system.</summary>
     public static readonly IReadOnlyList<string> Resources = ["postgres", "dynamodb", "s3", "api", "tiering", "dashboard"];
 
+    /// <summary>The stores alone: what the store tests need (no API, worker or dashboard).</summary>
+    public static readonly IReadOnlyList<string> StoreResources = ["postgres", "dynamodb", "s3"];
+
     /// <summary>
     /// Starts the system; <c>extraArgs</c> is more AppHost configuration, e.g. <c>--Mnemora:Tiering:Interval=00:00:01</c>
     /// (a later value wins, so <c>--Mnemora:BurstLimits:Enabled=true</c> turns the burst limit back on).
     /// </summary>
-    public static async Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, CancellationToken cancellationToken = default)
+    public static Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, CancellationToken cancellationToken = default) =>
+        StartAsync(dataDirectory, operatorKey, extraArgs, storesOnly: false, configure: null, cancellationToken);
+
+    /// <summary>
+    /// Starts the system after <paramref name="configure"/> has changed the AppHost's model, e.g. a service's
+    /// environment (the silent-store tests point the API's connection strings at proxies).
+    /// </summary>
+    public static Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, Action<IDistributedApplicationTestingBuilder> configure, CancellationToken cancellationToken = default) =>
+        StartAsync(dataDirectory, operatorKey, extraArgs, storesOnly: false, configure, cancellationToken);
+
+    /// <summary>
+    /// Starts only the AppHost's stores, as the AppHost starts them, without the services (nothing provisions
+    /// them: the caller does, with Mnemora.Storage's provisioner, as the API does at start).
+    /// </summary>
+    public static Task<DistributedApplication> StartStoresAsync(string dataDirectory, CancellationToken cancellationToken = default) =>
+        StartAsync(dataDirectory, "op_unused", [], storesOnly: true, configure: null, cancellationToken);
+
+    private static async Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, bool storesOnly, Action<IDistributedApplicationTestingBuilder>? configure, CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(StartTimeout);
@@ -50,11 +71,20 @@ public static class MnemoraSystem
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical)
             .AddFilter("Mnemora.AppHost.Resources", LogLevel.Warning));
 
+        if (storesOnly)
+        {
+            foreach (var service in builder.Resources.OfType<ProjectResource>().ToList())
+            {
+                builder.Resources.Remove(service);
+            }
+        }
+
+        configure?.Invoke(builder);
         var app = await builder.BuildAsync(cts.Token);
         try
         {
             await app.StartAsync(cts.Token);
-            foreach (var resource in Resources)
+            foreach (var resource in storesOnly ? StoreResources : Resources)
             {
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
             }

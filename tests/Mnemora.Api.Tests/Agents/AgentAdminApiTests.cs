@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using Mnemora.Api.Tests.Infrastructure;
+using Mnemora.Testing;
 
 namespace Mnemora.Api.Tests.Agents;
 
@@ -93,7 +94,9 @@ public sealed class AgentAdminApiTests(MnemoraApp system)
     }
 
     [Fact]
-    public async Task DailyUsageListsTheTenantsOwnCallsPerUtcDayOldestFirst()
+    public Task DailyUsageListsTheTenantsOwnCallsPerUtcDayOldestFirst() => UtcDay.RunAsync(DailyUsageListsTheTenantsOwnCallsPerUtcDayOldestFirstOnceAsync);
+
+    private async Task DailyUsageListsTheTenantsOwnCallsPerUtcDayOldestFirstOnceAsync()
     {
         var ct = TestContext.Current.CancellationToken;
         using var a = await system.CreateTenantAsync("pro", ct);
@@ -108,14 +111,14 @@ public sealed class AgentAdminApiTests(MnemoraApp system)
 
         var month = await Envelope.ReadDataAsync(await admin.GetAsync($"/admin/v1/tenants/{a.TenantId}/usage/daily?days=30", ct), HttpStatusCode.OK);
         var days = month.GetProperty("days").EnumerateArray().Select(d => (Date: d.GetProperty("date").GetString()!, Calls: d.GetProperty("api_calls").GetInt64())).ToList();
-        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var today = UtcDay.Today();
 
         Assert.Equal(30, days.Count);
         Assert.Equal(today, days[^1].Date);
         Assert.Equal(3, days[^1].Calls);
         Assert.All(days[..^1], d => Assert.Equal(0, d.Calls));
         Assert.Equal(days.Select(d => d.Date).Order(StringComparer.Ordinal), days.Select(d => d.Date));
-        Assert.Equal(DateTime.UtcNow.Date.AddDays(-29).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), days[0].Date);
+        Assert.Equal(TimeProvider.System.GetUtcNow().Date.AddDays(-29).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), days[0].Date);
 
         var single = await Envelope.ReadDataAsync(await admin.GetAsync($"/admin/v1/tenants/{a.TenantId}/usage/daily?days=1", ct), HttpStatusCode.OK);
         Assert.Equal($$"""[{"date":"{{today}}","api_calls":3}]""", single.GetProperty("days").GetRawText());

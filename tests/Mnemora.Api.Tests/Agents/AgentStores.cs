@@ -181,10 +181,10 @@ internal static class AgentSeed
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         ids.RemoveAt(ids.Count - 1);
 
-        await EpisodicApiTests.WriteAsync(api, agentId, ColdEpisodes, i => $"s{i % 2}", cancellationToken);
+        await EpisodicApi.WriteAsync(api, agentId, ColdEpisodes, i => $"s{i % 2}", cancellationToken);
         var moved = await host.Mover.MovePartitionAsync($"{tenant.TenantId}#{agentId}", EpisodePosition.FormatTimestamp(DateTimeOffset.UtcNow) + "#~", null, cancellationToken);
         Assert.Equal(ColdEpisodes, moved);
-        await EpisodicApiTests.WriteAsync(api, agentId, HotEpisodes, _ => "s1", cancellationToken);
+        await EpisodicApi.WriteAsync(api, agentId, HotEpisodes, _ => "s1", cancellationToken);
 
         var objects = (await host.ColdObjectKeysAsync(tenant.TenantId, agentId, cancellationToken)).Count;
         Assert.InRange(objects, 2, 4);

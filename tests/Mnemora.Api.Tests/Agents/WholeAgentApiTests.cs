@@ -134,17 +134,44 @@ public sealed class WholeAgentApiTests(MnemoraApp system)
         Assert.Equal(("semantic", memory.GetProperty("id").GetString()), (results[0].GetProperty("memory_type").GetString(), results[0].GetProperty("id").GetString()));
         Assert.Equal(("episodic", billing.GetProperty("id").GetString()), (results[1].GetProperty("memory_type").GetString(), results[1].GetProperty("id").GetString()));
         Assert.All(results, r => Assert.Equal(Agent, r.GetProperty("agent_id").GetString()));
-        var scores = results.Select(r => r.GetProperty("memory_type").GetString() == "semantic" ? r.GetProperty("similarity_score").GetDouble() : r.GetProperty("relevance").GetDouble()).ToList();
+        var scores = results.Select(r => r.GetProperty("score").GetDouble()).ToList();
         Assert.Equal(scores.OrderDescending(), scores);
         Assert.Equal("faq", results[0].GetProperty("metadata").GetProperty("source").GetString());
         Assert.Equal(JsonValueKind.String, results[0].GetProperty("created_at").ValueKind);
-        Assert.Equal(JsonValueKind.Null, results[0].GetProperty("relevance").ValueKind);
+        // The memory holds the query's words; the episode only means the same. Labels, never numbers.
+        Assert.Equal("text_match", results[0].GetProperty("relevance").GetString());
+        Assert.Equal("semantic_match", results[1].GetProperty("relevance").GetString());
         Assert.Equal(billing.GetProperty("timestamp").GetString(), results[1].GetProperty("timestamp").GetString());
-        Assert.Equal(JsonValueKind.Null, results[1].GetProperty("similarity_score").ValueKind);
+        Assert.InRange(results[1].GetProperty("similarity_score").GetDouble(), 0.1, 1.0);
         Assert.Equal(1, results[1].GetProperty("metadata").GetProperty("turn").GetInt32());
 
         var bounded = await Envelope.ReadDataAsync(await api.PostAsJsonAsync("/v1/memory/search", new { query = "when are invoices sent", agent_id = Agent, top_k = 1 }, ct), HttpStatusCode.OK);
         Assert.Single(bounded.GetProperty("results").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task AnExactTokenInAnEpisodeIsFoundFirst()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var tenant = await system.CreateTenantAsync("pro", ct);
+        var api = tenant.Client;
+        // Look-alikes by meaning and by characters: only one episode holds the order number itself.
+        await Envelope.ReadDataAsync(await api.PostAsJsonAsync("/v1/memory/semantic", new { agent_id = Agent, content = "Order ORD-88213-Q was delayed by the carrier." }, ct), HttpStatusCode.Created);
+        await Envelope.ReadDataAsync(await api.PostAsJsonAsync("/v1/memory/episodic", new { agent_id = Agent, session_id = "s", type = "conversation", content = "The customer asks where order ORD-88213-QX is; it was delayed." }, ct), HttpStatusCode.Created);
+        var exact = await Envelope.ReadDataAsync(await api.PostAsJsonAsync("/v1/memory/episodic", new { agent_id = Agent, session_id = "s", type = "observation", content = "Refund issued for ORD-88213-P." }, ct), HttpStatusCode.Created);
+        await Envelope.ReadDataAsync(await api.PostAsJsonAsync("/v1/memory/episodic", new { agent_id = Agent, session_id = "s", type = "conversation", content = "Where is my order? It was delayed." }, ct), HttpStatusCode.Created);
+
+        for (var round = 0; round < 2; round++)
+        {
+            // The second round reads the episodes' embeddings from the cache: the same answer.
+            var found = await Envelope.ReadDataAsync(await api.PostAsJsonAsync("/v1/memory/search", new { query = "ORD-88213-P", agent_id = Agent, top_k = 5 }, ct), HttpStatusCode.OK);
+            var results = found.GetProperty("results").EnumerateArray().ToList();
+
+            Assert.Equal(exact.GetProperty("id").GetString(), results[0].GetProperty("id").GetString());
+            Assert.Equal("text_match", results[0].GetProperty("relevance").GetString());
+            Assert.Equal(JsonValueKind.Number, results[0].GetProperty("similarity_score").ValueKind);
+            Assert.All(results.Skip(1), r => Assert.Equal("semantic_match", r.GetProperty("relevance").GetString()));
+        }
     }
 
     [Fact]

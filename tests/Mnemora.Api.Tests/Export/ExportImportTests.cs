@@ -7,6 +7,8 @@ using Mnemora.Storage.Memory;
 namespace Mnemora.Api.Tests.Export;
 
 /// <summary>Export then import reproduces every record of every store, hot and cold, and importing twice changes nothing.</summary>
+// Its tiering worker moves every partition older than a day: not while another test imports old episodes.
+[Collection(nameof(OldEpisodes))]
 public sealed class ExportImportTests(MnemoraApp system)
 {
     private const string Agent = "agent-1";
@@ -159,9 +161,9 @@ public sealed class ExportImportTests(MnemoraApp system)
         await Envelope.ReadDataAsync(await api.PutAsJsonAsync($"/v1/state/{agentId}", new { data = new { goal = "book a flight", step = 2, note = "ünïcode ✓ \"quoted\"\nnew line" }, version = 1 }, ct), HttpStatusCode.OK);
         await Envelope.ReadDataAsync(await api.PostAsJsonAsync("/v1/state", new { agent_id = agentId, session_id = "with-ttl", data = new { scratch = new[] { 1, 2, 3 } }, ttl_hours = 24 }, ct), HttpStatusCode.Created);
 
-        var cold = await EpisodicApiTests.WriteAsync(api, agentId, 8, i => $"s{i % 2}", ct);
+        var cold = await EpisodicApi.WriteAsync(api, agentId, 8, i => $"s{i % 2}", ct);
         await host.Mover.MovePartitionAsync($"{tenant.TenantId}#{agentId}", EpisodePosition.FormatTimestamp(DateTimeOffset.UtcNow) + "#~", null, ct);
-        var hot = await EpisodicApiTests.WriteAsync(api, agentId, 3, _ => "s1", ct);
+        var hot = await EpisodicApi.WriteAsync(api, agentId, 3, _ => "s1", ct);
 
         foreach (var (content, ns) in new[]
         {
@@ -176,7 +178,7 @@ public sealed class ExportImportTests(MnemoraApp system)
         const string deleted = "A forgotten fact about quarterly tax filings.";
         var gone = await Envelope.ReadDataAsync(await api.PostAsJsonAsync("/v1/memory/semantic", new { agent_id = agentId, content = deleted }, ct), HttpStatusCode.Created);
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/v1/memory/semantic/{gone.GetProperty("id").GetString()}", ct)).StatusCode);
-        return new Seeded([.. EpisodicApiTests.Ids(cold), .. EpisodicApiTests.Ids(hot)], deleted);
+        return new Seeded([.. EpisodicApi.Ids(cold), .. EpisodicApi.Ids(hot)], deleted);
     }
 
     /// <summary>Every record is the same, but for the ids semantic memories get in another tenant.</summary>

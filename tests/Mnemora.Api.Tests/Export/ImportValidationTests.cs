@@ -7,6 +7,7 @@ using Mnemora.Storage.Memory;
 namespace Mnemora.Api.Tests.Export;
 
 /// <summary>An import is validated whole before anything is written: a bad line is a 4xx naming it, and the tenant holds nothing afterwards.</summary>
+[Collection(nameof(OldEpisodes))]
 public sealed class ImportValidationTests(MnemoraApp system)
 {
     private static readonly string s_past = EpisodePosition.FormatTimestamp(DateTimeOffset.UtcNow.AddDays(-2));

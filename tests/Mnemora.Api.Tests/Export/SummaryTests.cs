@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Mnemora.Api.Tests.Infrastructure;
-using Mnemora.Api.Tests.Memory;
 
 namespace Mnemora.Api.Tests.Export;
 

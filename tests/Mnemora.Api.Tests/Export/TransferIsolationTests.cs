@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mnemora.Api.Tests.Infrastructure;
 using Mnemora.Api.Tests.Memory;
@@ -74,7 +75,7 @@ public sealed class TransferIsolationTests(MnemoraApp system)
         using var fresh = await system.CreateTenantAsync("pro", ct);
         using var admin = system.CreateOperatorClient();
         await Envelope.ReadDataAsync(await tenant.Client.PostAsJsonAsync("/v1/state", new { agent_id = "planner", data = new { plan = "A" } }, ct), HttpStatusCode.Created);
-        await EpisodicApiTests.WriteAsync(tenant.Client, "planner", 3, _ => "s1", ct);
+        await EpisodicApi.WriteAsync(tenant.Client, "planner", 3, _ => "s1", ct);
         await Envelope.ReadDataAsync(await tenant.Client.PostAsJsonAsync("/v1/memory/semantic", new { agent_id = "librarian", content = "The library closes at six on Fridays." }, ct), HttpStatusCode.Created);
 
         var exported = await admin.ExportAsync($"/admin/v1/tenants/{tenant.TenantId}/export", ct);
@@ -96,9 +97,47 @@ public sealed class TransferIsolationTests(MnemoraApp system)
         await Envelope.ReadErrorAsync(await tenant.Client.GetAsync($"/admin/v1/tenants/{tenant.TenantId}/export", ct), HttpStatusCode.Forbidden, "FORBIDDEN");
         await Envelope.ReadErrorAsync(await admin.GetAsync("/admin/v1/tenants/no-such-tenant/export", ct), HttpStatusCode.NotFound, "NOT_FOUND");
 
-        // A tenant without agents exports a header and an end line.
-        var empty = TransferClient.Lines(await admin.ExportAsync($"/admin/v1/tenants/{(await system.CreateTenantAsync("free", ct)).TenantId}/export", ct));
-        Assert.Equal(2, empty.Count);
-        Assert.Equal(0, empty[1].GetProperty("records").GetInt32());
+        // A tenant without agents exports a header, its audit events and an end line.
+        var empty = await admin.ExportAsync($"/admin/v1/tenants/{(await system.CreateTenantAsync("free", ct)).TenantId}/export", ct);
+        Assert.Empty(TransferClient.Records(empty));
+        Assert.Equal(0, TransferClient.Lines(empty)[^1].GetProperty("records").GetInt32());
+    }
+
+    [Fact]
+    public async Task ATenantExportCarriesItsOwnAuditEventsWithoutKeysOrContent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var tenant = await system.CreateTenantAsync("pro", ct);
+        using var other = await system.CreateTenantAsync("pro", ct);
+        using var admin = system.CreateOperatorClient();
+        const string Secret = "The locker combination is 31-7-22";
+        await Envelope.ReadDataAsync(await tenant.Client.PostAsJsonAsync("/v1/memory/semantic", new { agent_id = "keeper", content = Secret }, ct), HttpStatusCode.Created);
+        await Envelope.ReadDataAsync(await admin.PatchAsJsonAsync($"/admin/v1/tenants/{tenant.TenantId}", new { retention_days = 30 }, ct), HttpStatusCode.OK);
+        var issued = await Envelope.ReadDataAsync(await admin.PostAsJsonAsync($"/admin/v1/tenants/{tenant.TenantId}/keys", new { name = "second" }, ct), HttpStatusCode.Created);
+        await Envelope.ReadDataAsync(await admin.PatchAsJsonAsync($"/admin/v1/tenants/{other.TenantId}", new { tier = "free" }, ct), HttpStatusCode.OK);
+
+        var exported = await admin.ExportAsync($"/admin/v1/tenants/{tenant.TenantId}/export", ct);
+        var events = TransferClient.AuditEvents(exported);
+
+        // Newest first, this export's own event included; the other tenant's tier change is not there.
+        Assert.Equal(["agent.exported", "key.issued", "tenant.retention_changed", "key.issued", "tenant.created"], events.Select(e => e.GetProperty("action").GetString()));
+        Assert.All(events, e =>
+        {
+            Assert.False(string.IsNullOrEmpty(e.GetProperty("id").GetString()));
+            Assert.False(string.IsNullOrEmpty(e.GetProperty("request_id").GetString()));
+            Assert.Equal("success", e.GetProperty("outcome").GetString());
+            Assert.Equal(JsonValueKind.Object, e.GetProperty("details").ValueKind);
+        });
+        Assert.Equal(issued.GetProperty("key_id").GetString(), events[1].GetProperty("details").GetProperty("key_id").GetString());
+        Assert.DoesNotContain(issued.GetProperty("api_key").GetString()!, exported, StringComparison.Ordinal);
+        Assert.DoesNotContain(tenant.ApiKey, exported, StringComparison.Ordinal);
+        Assert.Single(TransferClient.Records(exported, "semantic"));
+        Assert.Equal(1, exported.Split(Secret).Length - 1);
+
+        // The file still imports: the events are the exporting tenant's record, not written into the importer's trail.
+        var imported = await other.ImportOkAsync(exported, ct);
+        Assert.Equal(1, imported.GetProperty("records").GetInt32());
+        var otherTrail = await Envelope.ReadDataAsync(await admin.GetAsync($"/admin/v1/tenants/{other.TenantId}/audit", ct), HttpStatusCode.OK);
+        Assert.DoesNotContain(otherTrail.GetProperty("events").EnumerateArray(), e => e.GetProperty("action").GetString() == "tenant.retention_changed");
     }
 }

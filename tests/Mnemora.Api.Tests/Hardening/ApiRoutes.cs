@@ -15,7 +15,7 @@ public enum JsonKind
     Array,
 }
 
-/// <summary>A route of the OpenAPI document: <c>GET /v1/state/{agentId}</c>, with its JSON body's properties when it takes one.</summary>
+/// <summary>A route of the OpenAPI document: <c>GET /v1/state/{agent_id}</c>, with its JSON body's properties when it takes one.</summary>
 public sealed record ApiRoute(string Method, string Path)
 {
     public override string ToString() => $"{Method} {Path}";

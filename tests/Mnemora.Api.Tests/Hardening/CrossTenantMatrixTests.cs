@@ -19,18 +19,22 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
     {
         ["GET /v1/health"] = HealthCarriesNoTenantData,
         ["GET /v1/usage"] = UsageCountsOnlyTheCallersOwnData,
+        ["GET /v1/usage/vectors"] = VectorCountCountsOnlyTheCallersOwnMemories,
         ["POST /v1/state"] = WritingStateForAnotherTenantsAgentCreatesOnesOwn,
-        ["GET /v1/state/{agentId}"] = ReadingAnotherTenantsStateIsNotFound,
-        ["GET /v1/state/{agentId}/sessions"] = ListingAnotherTenantsSessionsIsEmpty,
-        ["PUT /v1/state/{agentId}"] = UpdatingAnotherTenantsStateIsNotFound,
-        ["DELETE /v1/state/{agentId}/{sessionId}"] = DeletingAnotherTenantsStateIsNotFound,
+        ["GET /v1/state/{agent_id}"] = ReadingAnotherTenantsStateIsNotFound,
+        ["GET /v1/state/{agent_id}/sessions"] = ListingAnotherTenantsSessionsIsEmpty,
+        ["PUT /v1/state/{agent_id}"] = UpdatingAnotherTenantsStateIsNotFound,
+        ["DELETE /v1/state/{agent_id}/{session_id}"] = DeletingAnotherTenantsStateIsNotFound,
         ["POST /v1/memory/semantic"] = StoringAMemoryLikeAnotherTenantsIsNotMergedIntoIt,
         ["POST /v1/memory/semantic/search"] = SearchingForAnotherTenantsMemoryFindsNothing,
         ["GET /v1/memory/semantic/{id}"] = ReadingAnotherTenantsMemoryIsNotFound,
         ["DELETE /v1/memory/semantic/{id}"] = DeletingAnotherTenantsMemoryIsNotFound,
+        ["GET /v1/memory/semantic"] = ListingAnotherTenantsMemoriesIsEmpty,
+        ["PATCH /v1/memory/semantic/{id}"] = EditingAnotherTenantsMemoryIsNotFound,
+        ["GET /v1/memory/semantic/{id}/history"] = ReadingAnotherTenantsMemoryHistoryIsNotFound,
         ["POST /v1/memory/episodic"] = RecordingAnEpisodeForAnotherTenantsAgentRecordsOnesOwn,
-        ["GET /v1/memory/episodic/{agentId}"] = ListingAnotherTenantsEpisodesIsEmpty,
-        ["GET /v1/memory/episodic/{agentId}/sessions/{sessionId}"] = ReplayingAnotherTenantsSessionIsNotFound,
+        ["GET /v1/memory/episodic/{agent_id}"] = ListingAnotherTenantsEpisodesIsEmpty,
+        ["GET /v1/memory/episodic/{agent_id}/sessions/{session_id}"] = ReplayingAnotherTenantsSessionIsNotFound,
         ["POST /v1/memory"] = WritingThroughTheWholeAgentRouteForAnotherTenantsAgentWritesOnesOwn,
         ["POST /v1/memory/search"] = SearchingAllKindsForAnotherTenantsMemoryFindsNothing,
         ["GET /v1/memory/{agent_id}"] = ReadingAnotherTenantsWholeAgentIsEmpty,
@@ -143,6 +147,17 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         Assert.DoesNotContain(p.A.TenantId, shapes[0], StringComparison.Ordinal);
     }
 
+    private static async Task VectorCountCountsOnlyTheCallersOwnMemories(Parties p)
+    {
+        await p.SeedMemoryAsync(Parties.NewAgent("vectors"), "The vector count case's memory of tenant A.");
+        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync("/v1/usage/vectors", p.Ct), HttpStatusCode.OK);
+        Assert.True(ofA.GetProperty("vector_count").GetInt64() >= 1, $"A's vector count: {ofA}");
+
+        // A tenant that never wrote anything, asking with A's id everywhere, counts none.
+        var ofFresh = await Envelope.ReadDataAsync(await p.Fresh.Client.GetAsync($"/v1/usage/vectors?tenant_id={p.A.TenantId}", p.Ct), HttpStatusCode.OK);
+        Assert.Equal(0, ofFresh.GetProperty("vector_count").GetInt64());
+    }
+
     private static async Task UsageCountsOnlyTheCallersOwnData(Parties p)
     {
         var agent = Parties.NewAgent("usage");
@@ -248,6 +263,21 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         // (Other cases give B memories of its own, some copied from A's export: none holds this case's text.)
         Assert.DoesNotContain(wholeTenant.GetProperty("results").EnumerateArray(),
             r => r.GetProperty("id").GetString() == id || r.GetProperty("content").GetString() == Content);
+
+        // The keyword path: A finds its memory by a word in it; B, by the same word, never does.
+        var byWordOfA = await Envelope.ReadDataAsync(await p.A.Client.PostAsJsonAsync("/v1/memory/semantic/search", new { query = "vault binder", agent_id = agent, mode = "keyword" }, p.Ct), HttpStatusCode.OK);
+        Assert.Contains(byWordOfA.GetProperty("results").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
+        foreach (var mode in new[] { "keyword", "hybrid" })
+        {
+            await p.AssertSameAsMissingAsync(
+                target => p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/semantic/search"), new { query = "vault binder", agent_id = target, mode, threshold = 0.0, tenant_id = p.A.TenantId }, p.Ct),
+                agent, Parties.NewAgent("nowhere"));
+            var byWord = await Envelope.ReadDataAsync(
+                await p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/semantic/search"), new { query = "vault combination blue binder", mode, top_k = 100, tenant_id = p.A.TenantId }, p.Ct),
+                HttpStatusCode.OK);
+            Assert.DoesNotContain(byWord.GetProperty("results").EnumerateArray(),
+                r => r.GetProperty("id").GetString() == id || r.GetProperty("content").GetString() == Content);
+        }
     }
 
     private static async Task ReadingAnotherTenantsMemoryIsNotFound(Parties p)
@@ -262,6 +292,37 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         var id = await p.SeedMemoryAsync(Parties.NewAgent("sem-delete"), "Tenant A's backup runs at two in the morning.");
         await p.AssertSameAsMissingAsync(target => p.B.Client.DeleteAsync(p.AsB($"/v1/memory/semantic/{target}"), p.Ct), id, Guid.NewGuid().ToString());
         await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/semantic/{id}", p.Ct), HttpStatusCode.OK);
+    }
+
+    private static async Task ListingAnotherTenantsMemoriesIsEmpty(Parties p)
+    {
+        var agent = Parties.NewAgent("sem-list");
+        var id = await p.SeedMemoryAsync(agent, "Tenant A's list: the supplier ships on Fridays.");
+        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/semantic?agent_id={agent}", p.Ct), HttpStatusCode.OK);
+        Assert.Contains(ofA.GetProperty("memories").EnumerateArray(), m => m.GetProperty("id").GetString() == id);
+        await p.AssertSameAsMissingAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/semantic?agent_id={target}&namespace=ns-1"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        // A filter that every row passes still reads only B's rows.
+        var anything = Uri.EscapeDataString("""{"$or":[{"k":{"$exists":true}},{"k":{"$exists":false}}]}""");
+        await p.AssertSameAsMissingAsync(
+            target => p.B.Client.GetAsync(p.AsB($"/v1/memory/semantic?agent_id={target}&filter={anything}&created_after=2000-01-01T00:00:00Z"), p.Ct), agent, Parties.NewAgent("nowhere"));
+    }
+
+    private static async Task EditingAnotherTenantsMemoryIsNotFound(Parties p)
+    {
+        var id = await p.SeedMemoryAsync(Parties.NewAgent("sem-patch"), "Tenant A's door code changes every month.");
+        var before = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/semantic/{id}", p.Ct), HttpStatusCode.OK);
+        await p.AssertSameAsMissingAsync(
+            target => p.B.Client.PatchAsJsonAsync(p.AsB($"/v1/memory/semantic/{target}"), new { content = "B was here.", metadata = new { owner = "B" }, tenant_id = p.A.TenantId }, p.Ct),
+            id, Guid.NewGuid().ToString());
+        var after = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/semantic/{id}", p.Ct), HttpStatusCode.OK);
+        Assert.Equal(before.GetRawText(), after.GetRawText());
+    }
+
+    private static async Task ReadingAnotherTenantsMemoryHistoryIsNotFound(Parties p)
+    {
+        var id = await p.SeedMemoryAsync(Parties.NewAgent("sem-history"), "Tenant A's history: the contract renews in March.");
+        await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/semantic/{id}/history", p.Ct), HttpStatusCode.OK);
+        await p.AssertSameAsMissingAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/semantic/{target}/history"), p.Ct), id, Guid.NewGuid().ToString());
     }
 
     private static async Task RecordingAnEpisodeForAnotherTenantsAgentRecordsOnesOwn(Parties p)

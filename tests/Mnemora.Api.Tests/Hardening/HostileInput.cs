@@ -286,6 +286,9 @@ public static class HostileInput
                 "ttl_hours" => 1,
                 "top_k" or "num_episodes" => 5,
                 "threshold" => 0.1,
+                "mode" => "hybrid",
+                "filter" => new JsonObject { ["$or"] = new JsonArray(new JsonObject { ["k"] = new JsonObject { ["$in"] = new JsonArray(payload) } }, new JsonObject { ["n"] = new JsonObject { ["$gte"] = 1 } }) },
+                "created_after" or "created_before" => "2026-01-01T00:00:00Z",
                 _ => kind switch
                 {
                     JsonKind.String => payload,

@@ -75,7 +75,7 @@ public sealed class HostileInputTests(MnemoraApp system)
             await Envelope.ReadErrorAsync(await fuzzer.Client.PostAsJsonAsync(route, body, cancellationToken), HttpStatusCode.RequestEntityTooLarge, "PAYLOAD_TOO_LARGE");
         }
 
-        // Past the server's body limit (30 MB): refused as soon as the declared length is seen, in the same envelope.
+        // Past the route's body limit (4 MB for state): refused as soon as the declared length is seen, in the same envelope.
         // (Over a raw connection: an HTTP client that is still sending the body sees the reset, not the answer.)
         var endpoint = system.App.GetEndpoint("api", "http");
         using var tcp = new System.Net.Sockets.TcpClient();

@@ -21,7 +21,8 @@ public sealed class MnemoraApp : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _data = CreateDataDirectory("mnemora-test-");
-        App = await StartAsync(_data.FullName, OperatorKey, extraArgs: []);
+        // The expiry sweep runs often, so a test sees an expired memory removed within seconds.
+        App = await StartAsync(_data.FullName, OperatorKey, extraArgs: ["--Mnemora:SemanticExpiry:Interval=00:00:02"]);
     }
 
     /// <summary>Starts the AppHost in process mode and waits until every service is healthy.</summary>

@@ -23,6 +23,8 @@ public static class TestTenants
 
         var client = system.CreateApiClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        // Imports of thousands of rows on a two-core machine running several systems take minutes; 100 s cut them off.
+        client.Timeout = TimeSpan.FromMinutes(5);
         return new TestTenant(tenantId, key, client);
     }
 

@@ -25,7 +25,7 @@ public sealed class StateApiTests(MnemoraApp system)
         var overwritten = await Envelope.ReadDataAsync(await api.PostAsJsonAsync("/v1/state", new { agent_id = "agent-1", data = new { step = 2 }, ttl_hours = 1 }, ct), HttpStatusCode.Created);
         Assert.Equal(2, overwritten.GetProperty("version").GetInt64());
         var expiresAt = DateTimeOffset.Parse(overwritten.GetProperty("expires_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(expiresAt - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(55), TimeSpan.FromMinutes(61));
+        Assert.InRange(expiresAt - TimeProvider.System.GetUtcNow(), TimeSpan.FromMinutes(55), TimeSpan.FromMinutes(61));
 
         var read = await Envelope.ReadDataAsync(await api.GetAsync("/v1/state/agent-1", ct), HttpStatusCode.OK);
         Assert.Equal(2, read.GetProperty("data").GetProperty("step").GetInt32());

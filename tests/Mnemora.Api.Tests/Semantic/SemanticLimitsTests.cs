@@ -76,7 +76,7 @@ public sealed class SemanticLimitsTests(MnemoraApp system)
     private async Task<IHost> UsageHostAsync(CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(await StoreHost.SettingsAsync(system));
+        builder.Configuration.AddInMemoryCollection(await StoreHost.SettingsAsync(system.App));
         builder.AddMnemoraStorage(provision: false);
         builder.Services.AddMnemoraTenancyStores();
         var host = builder.Build();

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Mnemora.Api.Tests.Infrastructure;
+using Mnemora.Testing;
 
 namespace Mnemora.Api.Tests.Tenancy;
 
@@ -16,6 +17,8 @@ public sealed class IsolationTests(MnemoraApp system)
         var meter = table.UsageMeter;
         await meter.TrackAgentAsync(a.TenantId, "agent-1", "session-1", cancellationToken);
         await meter.RecordAsync(a.TenantId, new Storage.Usage.UsageDelta(Vectors: 7, DynamoBytes: 1000, EmbeddingsGenerated: 3), cancellationToken);
+        // Another replica's embeddings count reaches the store on its next flush (within a second); this one flushes now.
+        await table.FlushUsageAsync(cancellationToken);
 
         for (var i = 0; i < 3; i++)
         {
@@ -30,7 +33,9 @@ public sealed class IsolationTests(MnemoraApp system)
     }
 
     [Fact]
-    public async Task ATenantIdInTheBodyQueryOrHeadersChangesNothing()
+    public Task ATenantIdInTheBodyQueryOrHeadersChangesNothing() => UtcDay.RunAsync(ATenantIdInTheBodyQueryOrHeadersChangesNothingOnceAsync);
+
+    private async Task ATenantIdInTheBodyQueryOrHeadersChangesNothingOnceAsync()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var a = await system.CreateTenantAsync("free", cancellationToken);

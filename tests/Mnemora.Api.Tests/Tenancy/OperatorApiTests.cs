@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Mnemora.Api.Tests.Infrastructure;
+using Mnemora.Testing;
 
 namespace Mnemora.Api.Tests.Tenancy;
 
@@ -52,7 +53,9 @@ public sealed class OperatorApiTests(MnemoraApp system)
     }
 
     [Fact]
-    public async Task CreatesListsGetsAndRenamesATenant()
+    public Task CreatesListsGetsAndRenamesATenant() => UtcDay.RunAsync(CreatesListsGetsAndRenamesATenantOnceAsync);
+
+    private async Task CreatesListsGetsAndRenamesATenantOnceAsync()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var admin = system.CreateOperatorClient();
@@ -75,7 +78,7 @@ public sealed class OperatorApiTests(MnemoraApp system)
         var usage = details.GetProperty("usage");
         Assert.Equal("Acme Corp", details.GetProperty("name").GetString());
         Assert.Equal(5_000, usage.GetProperty("daily_limit").GetInt64());
-        Assert.Equal(DateTime.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), usage.GetProperty("billing_period").GetString());
+        Assert.Equal(TimeProvider.System.GetUtcNow().ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), usage.GetProperty("billing_period").GetString());
         foreach (var field in (string[])["api_calls_today", "api_calls_month", "embeddings_generated_month", "vectors_stored", "storage_bytes", "agents_count", "sessions_count"])
         {
             Assert.Equal(JsonValueKind.Number, usage.GetProperty(field).ValueKind);

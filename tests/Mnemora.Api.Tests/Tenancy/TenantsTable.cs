@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Mnemora.Api.Tests.Infrastructure;
 using Mnemora.Storage;
 using Mnemora.Storage.Usage;
+using Mnemora.Testing;
 
 namespace Mnemora.Api.Tests.Tenancy;
 
@@ -20,10 +21,13 @@ public sealed class TenantsTable(IHost host) : IDisposable
     private string Name => host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.TenantsTable;
 
     public static async Task<TenantsTable> OpenAsync(MnemoraApp system) =>
-        new(await StoreHost.CreateAsync(system, TestContext.Current.CancellationToken));
+        new(await StoreHost.CreateAsync(system.App, TestContext.Current.CancellationToken));
 
     /// <summary>The usage meter the memory features record into, on the same table.</summary>
     public IUsageMeter UsageMeter => host.Services.GetRequiredService<IUsageMeter>();
+
+    /// <summary>Writes the counters the meter added up in memory, as its host does every second.</summary>
+    public Task FlushUsageAsync(CancellationToken cancellationToken) => host.Services.GetRequiredService<DynamoUsageMeter>().FlushAsync(cancellationToken);
 
     /// <summary>Every item of one partition (a Query naming the full partition key).</summary>
     public async Task<IReadOnlyList<Dictionary<string, AttributeValue>>> PartitionAsync(string pk, CancellationToken cancellationToken)
@@ -57,7 +61,7 @@ public sealed class TenantsTable(IHost host) : IDisposable
             Key = new()
             {
                 ["pk"] = new AttributeValue { S = $"TENANT#{tenantId}" },
-                ["sk"] = new AttributeValue { S = "USAGE#DAY#" + DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
+                ["sk"] = new AttributeValue { S = "USAGE#DAY#" + UtcDay.Today() },
             },
             ConsistentRead = true,
         }, cancellationToken);

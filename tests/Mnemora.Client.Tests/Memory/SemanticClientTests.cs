@@ -41,6 +41,21 @@ public sealed class SemanticClientTests(MnemoraApp system) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AListIsNarrowedByMetadataOperatorsAndCreationTime()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var client = (await system.CreateTenantAsync(cancellationToken: cancellationToken)).Client;
+        var low = await client.StoreMemoryAsync(Agent, "The parking garage closes at midnight.", metadata: new JsonObject { ["priority"] = 1 }, cancellationToken: cancellationToken);
+        var high = await client.StoreMemoryAsync(Agent, "Payroll runs on the last Friday of the month.", metadata: new JsonObject { ["priority"] = 3 }, cancellationToken: cancellationToken);
+
+        var urgent = await client.ListMemoriesAsync(Agent, filter: new JsonObject { ["priority"] = new JsonObject { ["$gte"] = 2 } }, cancellationToken: cancellationToken);
+        Assert.Equal([high.Id], urgent.Memories.Select(m => m.Id));
+        var older = await client.ListMemoriesAsync(Agent, createdBefore: high.CreatedAt, cancellationToken: cancellationToken);
+        Assert.Equal([low.Id], older.Memories.Select(m => m.Id));
+        await Assert.ThrowsAsync<ValidationException>(() => client.ListMemoriesAsync(Agent, filter: new JsonObject { ["a"] = new JsonObject { ["$regex"] = "x" } }, cancellationToken: cancellationToken));
+    }
+
+    [Fact]
     public async Task ANearDuplicateIsMergedIntoTheExistingMemory()
     {
         var cancellationToken = TestContext.Current.CancellationToken;

@@ -39,7 +39,7 @@ public sealed class SupportAgentSampleTests(MnemoraApp system)
         var transcript = output.ToString();
         Assert.True(exitCode == 1, transcript);
         Assert.Contains("✘ acme's searches return none of globex's knowledge", transcript, StringComparison.Ordinal);
-        Assert.Contains("✘ globex's key gets 404 for each of acme's memories and tickets by id", transcript, StringComparison.Ordinal);
+        Assert.Contains("✘ globex's key gets 404 for each of acme's memories by id and sees none of its tickets", transcript, StringComparison.Ordinal);
         await system.Operator.DeleteTenantAsync(shared.TenantId, cancellationToken);
     }
 

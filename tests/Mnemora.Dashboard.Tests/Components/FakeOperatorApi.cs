@@ -6,6 +6,7 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.FluentUI.AspNetCore.Components;
+using Mnemora.Client;
 using Mnemora.Dashboard.Operator;
 
 namespace Mnemora.Dashboard.Tests.Components;
@@ -42,17 +43,19 @@ public sealed class FakeOperatorApi : HttpMessageHandler
     public void Throw(HttpMethod method, string path, Exception exception) =>
         _routes[Key(method, path)] = _ => throw exception;
 
-    public OperatorApiClient CreateClient() =>
-        new(new HttpClient(this) { BaseAddress = new Uri("http://api") }, NullLogger<OperatorApiClient>.Instance);
+    /// <summary>The dashboard's calls over the SDK's real operator client, whose HTTP goes to this fake.</summary>
+    public OperatorCalls CreateCalls() => new(
+        new MnemoraOperatorClient(new HttpClient(this, disposeHandler: false) { BaseAddress = new Uri("http://api/") }, "op_fake_operator_key"),
+        NullLogger<OperatorCalls>.Instance);
 
-    /// <summary>A bUnit context with Fluent UI, the fake API behind a real <see cref="OperatorApiClient"/>, and loose JS interop.</summary>
+    /// <summary>A bUnit context with Fluent UI, the fake API behind the SDK's <see cref="MnemoraOperatorClient"/>, and loose JS interop.</summary>
     public BunitContext CreateContext()
     {
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.Services.AddFluentUIComponents();
         context.Services.AddSingleton(TimeProvider.System);
-        context.Services.AddSingleton(CreateClient());
+        context.Services.AddSingleton(CreateCalls());
         return context;
     }
 

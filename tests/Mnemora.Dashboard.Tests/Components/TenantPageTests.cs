@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using Mnemora.Dashboard.Components.Pages;
 
 namespace Mnemora.Dashboard.Tests.Components;
@@ -14,6 +15,7 @@ public sealed class TenantPageTests : IDisposable
         _context = _api.CreateContext();
         _api.Data(HttpMethod.Get, Tenant, Samples.Details("acme", "Acme Robotics", callsToday: 37, agents: 4));
         _api.Data(HttpMethod.Get, Tenant + "/keys", new { keys = new[] { Samples.Key("k1", "mnm_abcd") } });
+        _api.Data(HttpMethod.Get, Tenant + "/agents", new { agents = Array.Empty<object>() });
     }
 
     private IRenderedComponent<TenantPage> RenderPage()
@@ -30,12 +32,53 @@ public sealed class TenantPageTests : IDisposable
 
         Assert.Contains("37 / 500", Squash(page.Find("[data-testid=calls-today]").TextContent), StringComparison.Ordinal);
         Assert.Contains("42 / 5,000", Squash(page.Find("[data-testid=vectors]").TextContent), StringComparison.Ordinal);
-        Assert.Contains("4 KB / 50 MB", Squash(page.Find("[data-testid=storage]").TextContent), StringComparison.Ordinal);
+        Assert.Contains("4.1 KB / 50 MB", Squash(page.Find("[data-testid=storage]").TextContent), StringComparison.Ordinal);
+        Assert.Contains("7 / 10,000", Squash(page.Find("[data-testid=embeddings]").TextContent), StringComparison.Ordinal);
         Assert.Contains("111", page.Find("[data-testid=calls-month]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void WithoutAHistoryRouteTheChartSaysHistoryIsUnavailable()
+    public void AFreeTenantsStorageMeterUsesTheApisDecimalLimitNotABinaryOne()
+    {
+        var page = RenderPage();
+
+        var storage = page.Find("[data-testid=storage]");
+        Assert.Equal("50000000", storage.GetAttribute("data-limit"));
+        Assert.NotEqual("52428800", storage.GetAttribute("data-limit"));
+        Assert.Equal("5000", page.Find("[data-testid=vectors]").GetAttribute("data-limit"));
+        Assert.Equal("10000", page.Find("[data-testid=embeddings]").GetAttribute("data-limit"));
+    }
+
+    [Fact]
+    public void TheMetersShowWhateverLimitsTheApiServes()
+    {
+        // Numbers no tier table has: only the API's answer can put them on the page.
+        _api.Data(HttpMethod.Get, Tenant, Samples.Details("acme", "Acme Robotics", limits: (777, 1_234, 123_456_789, 4_321)));
+
+        var page = RenderPage();
+
+        Assert.Equal("777", page.Find("[data-testid=calls-today]").GetAttribute("data-limit"));
+        Assert.Equal("1234", page.Find("[data-testid=vectors]").GetAttribute("data-limit"));
+        Assert.Equal("123456789", page.Find("[data-testid=storage]").GetAttribute("data-limit"));
+        Assert.Contains("/ 123 MB", Squash(page.Find("[data-testid=storage]").TextContent), StringComparison.Ordinal);
+        Assert.Equal("4321", page.Find("[data-testid=embeddings]").GetAttribute("data-limit"));
+    }
+
+    [Fact]
+    public void TheTierEditorShowsTheChosenTiersLimitsFromTheApi()
+    {
+        _api.Data(HttpMethod.Get, "/admin/v1/tiers", Samples.Tiers(("free", 500, 5_000, 50_000_000, 10_000), ("starter", 5_000, 50_000, 500_000_000, 100_000)));
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Contains("500 calls/day", page.Find("[data-testid=tier-limits]").TextContent, StringComparison.Ordinal));
+
+        page.Find("[data-testid=tier-select]").Change("starter");
+
+        Assert.Equal("5,000 calls/day · 50,000 vectors · 500 MB storage · 100,000 embeddings/month", page.Find("[data-testid=tier-limits]").TextContent);
+        Assert.False(page.Find("[data-testid=save-tier]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void WhenTheHistoryCannotBeReadTheChartSaysSo()
     {
         var page = RenderPage();
 
@@ -46,7 +89,9 @@ public sealed class TenantPageTests : IDisposable
     [Fact]
     public void WithAHistoryRouteTheChartDrawsEveryDay()
     {
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        // The page's "today" comes from its TimeProvider: fixed here, so a run across midnight UTC draws the same days.
+        var today = new DateOnly(2026, 3, 1);
+        _context.Services.AddSingleton<TimeProvider>(new FixedTime(new DateTimeOffset(today, new TimeOnly(23, 59, 59), TimeSpan.Zero)));
         var days = Enumerable.Range(0, 30).Select(i => new { date = today.AddDays(-i).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), api_calls = i * 10 });
         _api.Data(HttpMethod.Get, Tenant + "/usage/daily?days=30", new { days });
 
@@ -104,17 +149,17 @@ public sealed class TenantPageTests : IDisposable
     }
 
     [Fact]
-    public void WithoutAnOperatorAgentsRouteAgentsAreComingWithPurge()
+    public void AFailedAgentsListIsShownAsItsMessage()
     {
+        _api.Problem(HttpMethod.Get, Tenant + "/agents", HttpStatusCode.ServiceUnavailable, "SERVICE_UNAVAILABLE", "PostgreSQL is not reachable; try again shortly.");
+
         var page = RenderPage();
 
-        var notice = page.Find("[data-testid=agents-unavailable]").OuterHtml;
-        Assert.Contains("coming with the operator purge route", notice, StringComparison.Ordinal);
-        Assert.Contains("4 agents", page.Find("[data-testid=agents-unavailable]").TextContent, StringComparison.Ordinal);
+        page.WaitForAssertion(() => Assert.Contains("PostgreSQL is not reachable", page.Find("[data-testid=agents-section]").TextContent, StringComparison.Ordinal));
     }
 
     [Fact]
-    public void WithAnAgentsRouteAnAgentIsPurgedAfterConfirmationShowingTheCounts()
+    public void AnAgentIsPurgedAfterConfirmationShowingTheCounts()
     {
         _api.Data(HttpMethod.Get, Tenant + "/agents", new { agents = new[] { new { agent_id = "support-bot", state = 2, semantic = 5, episodic = 9 } } });
         _api.Data(HttpMethod.Delete, Tenant + "/agents/support-bot", new { agent_id = "support-bot", deleted = new { state = 2, semantic = 5, episodic = 9, s3_objects = 1 } });
@@ -154,4 +199,10 @@ public sealed class TenantPageTests : IDisposable
     }
 
     private static string Squash(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+}
+
+/// <summary>A clock that always reads the same instant.</summary>
+internal sealed class FixedTime(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
 }

@@ -114,6 +114,18 @@ public sealed class TenantsPageTests : IDisposable
     }
 
     [Fact]
+    public void TheCreateDialogShowsTheChosenTiersLimitsFromTheApi()
+    {
+        _api.Data(HttpMethod.Get, "/admin/v1/tiers", Samples.Tiers(("free", 500, 5_000, 50_000_000, 10_000), ("pro", 25_000, 250_000, 5_000_000_000, 500_000)));
+        var page = _context.Render<Tenants>();
+        page.WaitForAssertion(() => Assert.Contains("50 MB storage", page.Find("[data-testid=new-tenant-limits]").TextContent, StringComparison.Ordinal));
+
+        page.Find("[data-testid=new-tenant-tier]").Change("pro");
+
+        Assert.Equal("25,000 calls/day · 250,000 vectors · 5 GB storage · 500,000 embeddings/month", page.Find("[data-testid=new-tenant-limits]").TextContent);
+    }
+
+    [Fact]
     public void ACreateConflictStaysInTheDialogAsAMessage()
     {
         _api.Problem(HttpMethod.Post, "/admin/v1/tenants", HttpStatusCode.Conflict, "CONFLICT", "The tenant 'acme' exists already.");

@@ -14,6 +14,9 @@ public sealed class DashboardSystem : IAsyncLifetime
 {
     public const string DashboardPassword = "test-dashboard-password";
 
+    /// <summary>Debian's Chromium, installed by <c>eng/bootstrap.sh</c>; Playwright never downloads a browser here.</summary>
+    private const string ChromiumPath = "/usr/bin/chromium";
+
     private static readonly string[] ChromiumArgs =
     [
         "--no-sandbox",
@@ -40,13 +43,28 @@ public sealed class DashboardSystem : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        // Checked before the system starts, so a machine without the browser hears what to do, not a launch error.
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException(
+                $"The browser tests drive Debian's Chromium at {ChromiumPath}, which is not installed: run `bash eng/bootstrap.sh` (it installs the chromium package).");
+        }
+
         _data = MnemoraSystem.CreateDataDirectory("mnemora-dashboard-test-");
-        App = await MnemoraSystem.StartAsync(_data.FullName, OperatorKey, extraArgs: []);
+        // The AppHost's endpoint proxy (on loopback) plays the load balancer, so a test can speak for a client
+        // address and for HTTPS (X-Forwarded-For, X-Forwarded-Proto); the browser sends neither.
+        App = await MnemoraSystem.StartAsync(_data.FullName, OperatorKey,
+            [
+                "--Mnemora:ForwardedHeaders:KnownProxies:0=127.0.0.1",
+                "--Mnemora:ForwardedHeaders:KnownProxies:1=::1",
+                // A wrong password refills slowly here, so that a slow run cannot earn the throttle test an extra attempt.
+                "--Mnemora:SignIn:RefillPeriod=00:05:00",
+            ]);
         DashboardUrl = App.GetEndpoint("dashboard", "http");
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = "/usr/bin/chromium",
+            ExecutablePath = ChromiumPath,
             Args = ChromiumArgs,
             Timeout = 60_000,
         });

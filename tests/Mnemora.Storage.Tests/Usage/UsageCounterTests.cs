@@ -1,0 +1,53 @@
+using Microsoft.Extensions.DependencyInjection;
+using Mnemora.Storage.Tests.Infrastructure;
+using Mnemora.Storage.Usage;
+
+namespace Mnemora.Storage.Tests.Usage;
+
+/// <summary>Reported-only counters are added up in memory: exact on the replica that counts, and in the store after a graceful stop.</summary>
+public sealed class UsageCounterTests(StoreSystem system)
+{
+    [Fact]
+    public async Task EmbeddingsCountedInMemoryAreReadExactlyAndWrittenWhenTheHostStops()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = $"t-{Guid.NewGuid():N}";
+        using var counting = await StoreHost.CreateAsync(system.App, ct);
+        using var witness = await StoreHost.CreateAsync(system.App, ct);
+        var meter = counting.Services.GetRequiredService<IUsageMeter>();
+
+        await Parallel.ForAsync(0, 200, ct, async (_, token) =>
+            await meter.RecordAsync(tenant, new UsageDelta(EmbeddingsGenerated: 3), token));
+        await meter.RecordAsync(tenant, new UsageDelta(Vectors: 5, EmbeddingsGenerated: 1), ct);
+
+        // The replica that counted reads its own unwritten share; the vector count (a limit) is written at once.
+        var own = await meter.GetTotalsAsync(tenant, ct);
+        Assert.Equal(601, own.EmbeddingsGeneratedThisMonth);
+        Assert.Equal(5, (await witness.Services.GetRequiredService<IUsageMeter>().GetTotalsAsync(tenant, ct)).Vectors);
+
+        await counting.StopAsync(ct);
+
+        var stored = await witness.Services.GetRequiredService<IUsageMeter>().GetTotalsAsync(tenant, ct);
+        Assert.Equal(601, stored.EmbeddingsGeneratedThisMonth);
+        Assert.Equal(5, stored.Vectors);
+    }
+
+    [Fact]
+    public async Task AFlushWritesWhatWasCountedOnceAndNothingTwice()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = $"t-{Guid.NewGuid():N}";
+        using var counting = await StoreHost.CreateAsync(system.App, ct);
+        using var witness = await StoreHost.CreateAsync(system.App, ct);
+        var meter = counting.Services.GetRequiredService<DynamoUsageMeter>();
+
+        await meter.RecordAsync(tenant, new UsageDelta(EmbeddingsGenerated: 7), ct);
+        await meter.FlushAsync(ct);
+        await meter.FlushAsync(ct);
+        await meter.RecordAsync(tenant, new UsageDelta(EmbeddingsGenerated: 2), ct);
+        await meter.FlushAsync(ct);
+
+        Assert.Equal(9, (await witness.Services.GetRequiredService<IUsageMeter>().GetTotalsAsync(tenant, ct)).EmbeddingsGeneratedThisMonth);
+        Assert.Equal(9, (await meter.GetTotalsAsync(tenant, ct)).EmbeddingsGeneratedThisMonth);
+    }
+}
