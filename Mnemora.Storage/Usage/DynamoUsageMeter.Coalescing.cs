@@ -19,6 +19,10 @@ public sealed partial class DynamoUsageMeter
     private readonly Lock _gate = new();
     private Dictionary<(string Pk, string MonthSk), long> _pending = [];
     private Dictionary<(string Pk, string MonthSk), long> _writing = [];
+    // Completed when the flush now writing ends; a read waits for it rather than count its batch twice or not at all.
+    private TaskCompletionSource _flushed = Completed();
+    // Counts the flushes begun: a read that saw the same number before and after its store read saw no write land.
+    private long _flushesBegun;
 
     /// <summary>Counts the embeddings for the tenant's current month in memory; <see cref="FlushAsync"/> writes them.</summary>
     private void AddEmbeddings(string pk, long count)
@@ -35,13 +39,39 @@ public sealed partial class DynamoUsageMeter
         }
     }
 
-    /// <summary>This replica's embeddings of the month not yet in the store (pending or being written).</summary>
-    private long UnwrittenEmbeddings(string pk, string monthSk)
+    /// <summary>
+    /// The tenant's embeddings of the month: the store's count plus this replica's share not yet in it. A flush
+    /// moves counts from memory to the store, so the two are read with no flush in between: a flush that began
+    /// during the store read could have landed before it or after it, and the read is made again.
+    /// </summary>
+    private async Task<long> EmbeddingsThisMonthAsync(string pk, string monthSk, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        while (true)
         {
-            return _pending.GetValueOrDefault((pk, monthSk)) + _writing.GetValueOrDefault((pk, monthSk));
+            Task writing;
+            long begun;
+            lock (_gate)
+            {
+                (writing, begun) = (_flushed.Task, _flushesBegun);
+            }
+
+            await writing.WaitAsync(cancellationToken);
+            var stored = (await GetAsync(pk, monthSk, cancellationToken)).GetLong(A.Embeddings);
+            lock (_gate)
+            {
+                if (_flushesBegun == begun && _writing.Count == 0)
+                {
+                    return stored + _pending.GetValueOrDefault((pk, monthSk));
+                }
+            }
         }
+    }
+
+    private static TaskCompletionSource Completed()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.SetResult();
+        return done;
     }
 
     /// <summary>Writes the counts added up since the last flush, one <c>ADD</c> per tenant and month; what fails is kept for the next.</summary>
@@ -57,6 +87,8 @@ public sealed partial class DynamoUsageMeter
 
             (batch, _pending) = (_pending, []);
             _writing = batch;
+            _flushesBegun++;
+            _flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         var written = new HashSet<(string Pk, string MonthSk)>();
@@ -92,6 +124,7 @@ public sealed partial class DynamoUsageMeter
                 }
 
                 _writing = [];
+                _flushed.SetResult();
             }
         }
     }

@@ -207,13 +207,12 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
     {
         var pk = TenantItems.TenantPk(RequireId(tenantId));
         var totalsTask = GetAsync(pk, TenantItems.TotalsSk, cancellationToken);
-        var monthSk = TenantItems.MonthSk(time.GetUtcNow());
-        var monthTask = GetAsync(pk, monthSk, cancellationToken);
+        var embeddingsTask = EmbeddingsThisMonthAsync(pk, TenantItems.MonthSk(time.GetUtcNow()), cancellationToken);
         var totals = await totalsTask;
-        var month = await monthTask;
+        var embeddings = await embeddingsTask;
         return new UsageTotals(
             Vectors: totals.GetLong(A.Vectors),
-            EmbeddingsGeneratedThisMonth: month.GetLong(A.Embeddings) + UnwrittenEmbeddings(pk, monthSk),
+            EmbeddingsGeneratedThisMonth: embeddings,
             DynamoBytes: totals.GetLong(A.DynamoBytes),
             S3Bytes: totals.GetLong(A.S3Bytes),
             PostgresBytes: totals.GetLong(A.PostgresBytes),

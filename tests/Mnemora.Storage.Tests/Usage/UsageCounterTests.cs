@@ -50,4 +50,33 @@ public sealed class UsageCounterTests(StoreSystem system)
         Assert.Equal(9, (await witness.Services.GetRequiredService<IUsageMeter>().GetTotalsAsync(tenant, ct)).EmbeddingsGeneratedThisMonth);
         Assert.Equal(9, (await meter.GetTotalsAsync(tenant, ct)).EmbeddingsGeneratedThisMonth);
     }
+
+    [Fact]
+    public async Task AReadDuringAFlushNeitherMissesNorDoublesTheCountBeingWritten()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = $"t-{Guid.NewGuid():N}";
+        using var counting = await StoreHost.CreateAsync(system.App, ct);
+        var meter = counting.Services.GetRequiredService<DynamoUsageMeter>();
+
+        // Each round leaves a count in memory, then writes it while the same replica reads the total: the write
+        // lands before, during or after the read's store call, and the total must be exact whichever it was.
+        var counted = 0L;
+        var wrong = new List<string>();
+        for (var round = 0; round < 40; round++)
+        {
+            await meter.RecordAsync(tenant, new UsageDelta(EmbeddingsGenerated: round + 1), ct);
+            counted += round + 1;
+            var flush = meter.FlushAsync(ct);
+            var read = meter.GetTotalsAsync(tenant, ct);
+            await Task.WhenAll(flush, read);
+            var total = (await read).EmbeddingsGeneratedThisMonth;
+            if (total != counted)
+            {
+                wrong.Add($"round {round}: read {total} of {counted}");
+            }
+        }
+
+        Assert.Empty(wrong);
+    }
 }
