@@ -59,6 +59,13 @@ public static class MnemoraSystem
             // Suites that flood one tenant on purpose (the daily quota, bursts of stores) measure other things;
             // the hardening tests and the noisy-neighbour benchmark turn the per-tenant burst limit back on.
             "--Mnemora:BurstLimits:Enabled=false",
+            // Test projects run at once on two cores, where an emulator may take seconds to answer: a store call
+            // that outlasts the production bound would be a 503 no test is about. The suites that test those bounds
+            // pass their own; latency is the benchmarks' to measure.
+            "--Mnemora:Stores:DynamoDbTimeout=00:00:15",
+            "--Mnemora:Stores:S3Timeout=00:00:20",
+            "--Mnemora:Postgres:ConnectTimeout=00:00:15",
+            "--Mnemora:Postgres:CommandTimeout=00:00:30",
             .. extraArgs,
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Mnemora_AppHost>(

@@ -43,6 +43,13 @@ public sealed class HardeningSystem : IAsyncLifetime
         _data = MnemoraSystem.CreateDataDirectory("mnemora-hardening-");
         App = await MnemoraSystem.StartAsync(_data.FullName, OperatorKey,
         [
+            // The store-fault tests hold every call under 15 s while a store stops: two attempts of each store call
+            // must fit. Production's own bounds (1.5 s, 2 s) are the silent-store suite's to test; under this suite's
+            // load on two cores a restarted emulator can take longer than those to answer at first.
+            "--Mnemora:Stores:DynamoDbTimeout=00:00:03",
+            "--Mnemora:Stores:S3Timeout=00:00:04",
+            "--Mnemora:Postgres:ConnectTimeout=00:00:03",
+            "--Mnemora:Postgres:CommandTimeout=00:00:10",
             "--Mnemora:BurstLimits:Enabled=true",
             // One lookup (or wrong operator key) a minute after the burst: a flood's answers can be counted exactly.
             "--Mnemora:KeyGuard:ClientRefillPeriod=00:01:00",
