@@ -72,6 +72,9 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             || (aws.InnerException is { } cause && IsStoreUnavailable(cause, requestAborted)),
         AmazonClientException => true,
         HttpRequestException or SocketException or TimeoutException => true,
+        // A store's connection broken in the middle of its answer (HttpIOException "the response ended
+        // prematurely" while an SDK reads the body). Request bodies fail as BadHttpRequestException, above.
+        IOException => true,
         // A store call's own timeout (the SDKs' per-attempt limits), not the client going away.
         OperationCanceledException when !requestAborted.IsCancellationRequested => true,
         // Wrapped by a library on its way up: judged by its cause.

@@ -56,6 +56,7 @@ public sealed class StoreFaultTests(HardeningSystem system)
             await system.WaitForStoreAsync(store, up: false, cancellationToken);
             load.Phase = "down";
             await Task.Delay(s_outage, cancellationToken);
+            await HoldUntilRefusedWhileDownAsync(load, store, cancellationToken);
 
             load.Phase = "starting";
             await system.StartAsync(store, cancellationToken);
@@ -81,7 +82,8 @@ public sealed class StoreFaultTests(HardeningSystem system)
                 .Where(entry => entry.line.Contains("Request failed with", StringComparison.Ordinal) && !entry.line.Contains("SERVICE_UNAVAILABLE", StringComparison.Ordinal))
                 .Take(5)
                 .SelectMany(entry => failures.Skip(entry.index).Take(16));
-            report += "\nAPI failures (not 503):\n" + string.Join("\n", unexpected) + "\nLatest API failures:\n" + string.Join("\n", failures.TakeLast(40));
+            // First, so that a summary that keeps only the start of a failure's message still shows the exception.
+            report = "API failures (not 503):\n" + string.Join("\n", unexpected) + "\n" + report + "\nLatest API failures:\n" + string.Join("\n", failures.TakeLast(40));
         }
 
         TestContext.Current.TestOutputHelper?.WriteLine(report);
@@ -89,7 +91,7 @@ public sealed class StoreFaultTests(HardeningSystem system)
         // Never a hang, never a 5xx other than 503 (a store that is down), never an unenveloped answer.
         Assert.All(outcomes, o => Assert.True(o.Elapsed < s_quick, $"{o.Op} took {o.Elapsed} in phase {o.PhaseAtStart}: {(int)o.Status}\n{report}"));
         Assert.All(outcomes, o => Assert.True(IsSuccess(o) || o.Status == HttpStatusCode.ServiceUnavailable,
-            $"{o.Op} answered {(int)o.Status} in phase {o.PhaseAtStart}: {o.Body}\n{report}"));
+            $"{o.Op} answered {(int)o.Status} in phase {o.PhaseAtStart}\n{report}\n{o.Body}"));
 
         // Steady phases: before and after, everything succeeds; while down, exactly what needs the store is refused.
         foreach (var o in outcomes.Where(o => o.PhaseAtStart == o.PhaseAtEnd && o.PhaseAtStart is "before" or "after"))
@@ -131,6 +133,24 @@ public sealed class StoreFaultTests(HardeningSystem system)
         (int)o.Status is >= 200 and < 300 || (o.Op == "state.read" && o.Status == HttpStatusCode.NotFound);
 
     /// <summary>Waits until the last call of every operation succeeded; the time from the start of the run.</summary>
+    /// <summary>
+    /// Keeps the store down until a call that needs it has both started and ended while it was down: a call
+    /// that waits out a store's timeout can outlast a fixed outage on a loaded machine, and the test must see one refused.
+    /// </summary>
+    private static async Task HoldUntilRefusedWhileDownAsync(MixedLoad load, string store, CancellationToken cancellationToken)
+    {
+        var held = Stopwatch.StartNew();
+        while (!load.Outcomes.Any(o => o.PhaseAtStart == "down" && o.PhaseAtEnd == "down" && MixedLoad.Needs[o.Op].Contains(store)))
+        {
+            if (held.Elapsed > s_recovery)
+            {
+                Assert.Fail($"No call that needs {store} started and ended while it was down, within {s_outage + s_recovery}.");
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
     private static async Task<TimeSpan> WaitUntilEveryOperationSucceedsAsync(MixedLoad load, Stopwatch clock, CancellationToken cancellationToken)
     {
         var started = clock.Elapsed;
