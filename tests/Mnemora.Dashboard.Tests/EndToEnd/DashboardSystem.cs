@@ -79,7 +79,10 @@ public sealed class DashboardSystem : IAsyncLifetime
             BaseURL = DashboardUrl.ToString(),
             ViewportSize = new ViewportSize { Width = 1400, Height = 1100 },
         });
+        // Every suite runs at once on two cores in CI: a page that calls the API can take longer than
+        // Playwright's 5 s to render, so waits and expectations get the same patient bound.
         context.SetDefaultTimeout(20_000);
+        Assertions.SetDefaultExpectTimeout(20_000);
         return await context.NewPageAsync();
     }
 
