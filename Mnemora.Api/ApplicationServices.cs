@@ -29,6 +29,7 @@ internal static class ApplicationServices
 
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemEnvelope.Customize);
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.AddBrowserAccess();
 
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {

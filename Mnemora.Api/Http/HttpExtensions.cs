@@ -6,7 +6,7 @@ internal static class HttpExtensions
 {
     /// <summary>
     /// The client's address (forwarded only by a configured proxy), request timing, the error envelope for
-    /// every failure, and problem responses for unmatched routes.
+    /// every failure, problem responses for unmatched routes, and CORS for <c>/v1</c> (before any key is checked).
     /// </summary>
     public static WebApplication UseMnemoraHttp(this WebApplication app)
     {
@@ -18,6 +18,7 @@ internal static class HttpExtensions
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBrowserAccess();
         return app;
     }
 }
