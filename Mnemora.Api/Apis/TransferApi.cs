@@ -134,6 +134,7 @@ internal static class TransferApi
     private static ApiProblem TooLarge(long limit) =>
         new(StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"An import is limited to {limit} bytes."));
 
+    /// <summary>A file name safe in a header: an id's letters, digits, <c>-</c> and <c>.</c> (ids may hold any printable text), the rest as <c>_</c>.</summary>
     private static string FileName(string id, DateTimeOffset at) =>
-        $"mnemora-{id.Replace(':', '_').Replace('@', '_')}-{at.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.ndjson";
+        $"mnemora-{string.Concat(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'))}-{at.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.ndjson";
 }

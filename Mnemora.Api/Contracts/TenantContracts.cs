@@ -7,7 +7,7 @@ namespace Mnemora.Api.Contracts;
 
 /// <summary><c>POST /admin/v1/tenants</c>; the name defaults to the id, the tier to free.</summary>
 public sealed record CreateTenantRequest(
-    [Identifier] string? TenantId,
+    [TenantIdentifier] string? TenantId,
     [DisplayText(RequestLimits.MaxNameLength, Optional = true)] string? Name,
     string? Tier);
 

@@ -16,6 +16,7 @@ internal static class HttpExtensions
             context.Features.Set(new RequestTiming(Stopwatch.GetTimestamp()));
             return next(context);
         });
+        app.UseEncodedPathIds();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseBrowserAccess();

@@ -14,17 +14,23 @@ namespace Mnemora.Api.Http;
 /// </summary>
 public static class Validate
 {
-    /// <summary>An agent, session, tenant or key id: 1–256 letters, digits and <c>- _ . : @</c>; not <c>.</c> or <c>..</c>.</summary>
+    /// <summary>An agent or session id: 1–256 characters of printable text (see <see cref="Identifiers"/>).</summary>
     public static ApiProblem? Id(string? value, string field) =>
         Identifiers.IsValidId(value)
             ? null
+            : ApiProblem.Validation($"'{field}' must be 1-{Identifiers.MaxIdLength} characters (at most {Identifiers.MaxIdBytes} bytes in UTF-8) without '#' or control characters, and not '.' or '..'.");
+
+    /// <summary>A tenant or key id: 1–256 letters, digits and <c>- _ . : @</c>; not <c>.</c> or <c>..</c>.</summary>
+    public static ApiProblem? TenantId(string? value, string field) =>
+        Identifiers.IsValidTenantId(value)
+            ? null
             : ApiProblem.Validation($"'{field}' must be 1-{Identifiers.MaxIdLength} characters of letters, digits and - _ . : @ (and not '.' or '..').");
 
-    /// <summary>A namespace: 1–128 letters, digits and <c>- _ . : @</c>; not <c>.</c> or <c>..</c>.</summary>
+    /// <summary>A namespace: 1–128 characters of printable text, as an agent or session id.</summary>
     public static ApiProblem? Namespace(string? value, string field = "namespace") =>
         Identifiers.IsValidNamespace(value)
             ? null
-            : ApiProblem.Validation($"'{field}' must be 1-{Identifiers.MaxNamespaceLength} characters of letters, digits and - _ . : @ (and not '.' or '..').");
+            : ApiProblem.Validation($"'{field}' must be 1-{Identifiers.MaxNamespaceLength} characters (at most {Identifiers.MaxIdBytes} bytes in UTF-8) without '#' or control characters, and not '.' or '..'.");
 
     /// <summary>Free text shown to people (a name): 1–<paramref name="maxLength"/> characters, no control characters.</summary>
     public static ApiProblem? Text(string? value, string field, int maxLength = 200) =>
@@ -63,10 +69,16 @@ public abstract class RequestRuleAttribute : Attribute
     protected abstract ApiProblem? CheckValue(object? value, string field);
 }
 
-/// <summary>An agent, session, tenant or key id (see <see cref="Validate.Id"/>).</summary>
+/// <summary>An agent or session id (see <see cref="Validate.Id"/>).</summary>
 public sealed class IdentifierAttribute : RequestRuleAttribute
 {
     protected override ApiProblem? CheckValue(object? value, string field) => Validate.Id(value as string, field);
+}
+
+/// <summary>A tenant id (see <see cref="Validate.TenantId"/>).</summary>
+public sealed class TenantIdentifierAttribute : RequestRuleAttribute
+{
+    protected override ApiProblem? CheckValue(object? value, string field) => Validate.TenantId(value as string, field);
 }
 
 /// <summary>A namespace (see <see cref="Validate.Namespace"/>).</summary>
@@ -219,7 +231,7 @@ public static class RequestValidation
     {
         foreach (var name in s_ids)
         {
-            if (Find(request, name, out var value) && Validate.Id(value, name) is { } problem)
+            if (Find(request, name, out var value) && (name is "tenant_id" or "key_id" ? Validate.TenantId(value, name) : Validate.Id(value, name)) is { } problem)
             {
                 return problem;
             }

@@ -87,24 +87,34 @@ public sealed class AgentPurge(
     }
 
     /// <summary>
-    /// The agents that have objects under the tenant's prefix (ListObjectsV2 with a delimiter): a tenant
-    /// purge reaches these too, in case a crash kept one out of the agent registry.
+    /// The agents that have objects under the tenant's prefix: a tenant purge and the retention reach these
+    /// too, in case a crash kept one out of the agent registry. One ListObjectsV2 of one key per agent, each
+    /// starting after the previous agent's prefix (key segments are ASCII, so <c>{agent}/\u007F</c> sorts
+    /// after all of that agent's keys); the S3 emulator answers a delimiter listing with no common prefixes.
     /// </summary>
     public async Task<IReadOnlyList<string>> AgentsWithObjectsAsync(string tenantId, CancellationToken cancellationToken)
     {
         var tenantPrefix = MemoryKeys.ColdTenantPrefix(tenantId);
-        var request = new ListObjectsV2Request { BucketName = Bucket, ExpectedBucketOwner = Owner, Prefix = tenantPrefix, Delimiter = "/" };
+        var request = new ListObjectsV2Request { BucketName = Bucket, ExpectedBucketOwner = Owner, Prefix = tenantPrefix, MaxKeys = 1 };
         var agents = new List<string>();
-        ListObjectsV2Response response;
-        do
+        while ((await s3.ListObjectsV2Async(request, cancellationToken)).S3Objects is [{ Key: { } key }, ..])
         {
-            response = await s3.ListObjectsV2Async(request, cancellationToken);
-            agents.AddRange((response.CommonPrefixes ?? [])
-                .Select(p => p[tenantPrefix.Length..].TrimEnd('/'))
-                .Where(Identifiers.IsValidId));
-            request.ContinuationToken = response.NextContinuationToken;
+            var end = key.IndexOf('/', tenantPrefix.Length);
+            if (end < 0)
+            {
+                // Not an agent's object: go on after it.
+                request.StartAfter = key;
+                continue;
+            }
+
+            var segment = key[tenantPrefix.Length..end];
+            if (Identifiers.FromKeySegment(segment) is { } agentId)
+            {
+                agents.Add(agentId);
+            }
+
+            request.StartAfter = tenantPrefix + segment + "/\u007F";
         }
-        while (response.IsTruncated == true);
 
         return agents;
     }

@@ -4,9 +4,10 @@ namespace Mnemora.Storage.Memory;
 
 /// <summary>
 /// The key schema of the memory table (see docs/memory-storage.md). Every tenant item lives under
-/// the partition <c>{tenant}#{agent}</c>; ids cannot contain <c>#</c> or <c>/</c>
-/// (<see cref="Identifiers"/>), so no id can reach another tenant's or agent's partition, and the
-/// worker's own items use a partition that starts with <c>#</c>, which no tenant id can.
+/// the partition <c>{tenant}#{agent}</c>; ids cannot contain <c>#</c> (<see cref="Identifiers"/>),
+/// so no id can reach another tenant's or agent's partition, and the worker's own items use a
+/// partition that starts with <c>#</c>, which no tenant id can. In S3 keys each id is one segment
+/// (<see cref="Identifiers.ToKeySegment"/>), so an id with <c>/</c> cannot reach another's prefix.
 /// </summary>
 public static class MemoryKeys
 {
@@ -87,16 +88,17 @@ public static class MemoryKeys
     }
 
     /// <summary>
-    /// The S3 key of a cold batch: <c>{tenant}/{agent}/{yyyy-MM-dd}/{session}/{first episode id}.ndjson.gz</c>.
-    /// Built only from validated ids and a parsed position, never from stored text; deterministic,
-    /// so a move that is re-run after a crash overwrites its object rather than adding another.
+    /// The S3 key of a cold batch: <c>{tenant}/{agent}/{yyyy-MM-dd}/{session}/{first episode id}.ndjson.gz</c>,
+    /// each id as its key segment (<see cref="Identifiers.ToKeySegment"/>). Built only from validated ids and
+    /// a parsed position, never from stored text; deterministic, so a move that is re-run after a crash
+    /// overwrites its object rather than adding another.
     /// </summary>
     public static string ColdObject(string tenantId, string agentId, string sessionId, EpisodePosition first)
     {
         Require(tenantId, nameof(tenantId));
         Require(agentId, nameof(agentId));
         Require(sessionId, nameof(sessionId));
-        return $"{tenantId}/{agentId}/{first.Day}/{sessionId}/{first.Id}.ndjson.gz";
+        return $"{Identifiers.ToKeySegment(tenantId)}/{Identifiers.ToKeySegment(agentId)}/{first.Day}/{Identifiers.ToKeySegment(sessionId)}/{first.Id}.ndjson.gz";
     }
 
     /// <summary>The prefix of every cold object of an agent.</summary>
@@ -104,14 +106,14 @@ public static class MemoryKeys
     {
         Require(tenantId, nameof(tenantId));
         Require(agentId, nameof(agentId));
-        return $"{tenantId}/{agentId}/";
+        return $"{Identifiers.ToKeySegment(tenantId)}/{Identifiers.ToKeySegment(agentId)}/";
     }
 
     /// <summary>The prefix of every cold object of a tenant.</summary>
     public static string ColdTenantPrefix(string tenantId)
     {
         Require(tenantId, nameof(tenantId));
-        return $"{tenantId}/";
+        return $"{Identifiers.ToKeySegment(tenantId)}/";
     }
 
     private static void Require(string value, string name)

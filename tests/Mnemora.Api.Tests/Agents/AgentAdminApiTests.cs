@@ -148,7 +148,7 @@ public sealed class AgentAdminApiTests(MnemoraApp system)
         await Envelope.ReadErrorAsync(await admin.GetAsync("/admin/v1/tenants/no-such-tenant/agents", ct), HttpStatusCode.NotFound, "NOT_FOUND");
         await Envelope.ReadErrorAsync(await admin.DeleteAsync("/admin/v1/tenants/no-such-tenant/agents/agent-1", ct), HttpStatusCode.NotFound, "NOT_FOUND");
         await Envelope.ReadErrorAsync(await admin.GetAsync("/admin/v1/tenants/no-such-tenant/usage/daily", ct), HttpStatusCode.NotFound, "NOT_FOUND");
-        await Envelope.ReadErrorAsync(await admin.DeleteAsync($"/admin/v1/tenants/{a.TenantId}/agents/bad%20id", ct), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
+        await Envelope.ReadErrorAsync(await admin.DeleteAsync($"/admin/v1/tenants/{a.TenantId}/agents/bad%23id", ct), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
         await Envelope.ReadErrorAsync(await admin.GetAsync("/admin/v1/tenants/bad%23id/agents", ct), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
 
         // A tenant's own key is not the operator's: it may not list or purge even its own agents here.

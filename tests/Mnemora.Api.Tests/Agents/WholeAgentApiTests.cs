@@ -61,10 +61,10 @@ public sealed class WholeAgentApiTests(MnemoraApp system)
         await RefusedAsync("""{"agent_id":"a","data":{},"ttl_hours":0}""");
         await RefusedAsync("""{"agent_id":"a","data":{},"ttl_hours":"soon"}""");
         await RefusedAsync("""{"agent_id":"a","type":"dream","session_id":"s","content":"x"}""");
-        await RefusedAsync("""{"agent_id":"a","type":"action","session_id":"s/1","content":"x"}""");
+        await RefusedAsync("""{"agent_id":"a","type":"action","session_id":"s#1","content":"x"}""");
         await RefusedAsync("""{"agent_id":"a","type":"action","session_id":"s"}""");
         await RefusedAsync("""{"agent_id":"a","content":"   "}""");
-        await RefusedAsync("""{"agent_id":"a","content":"x","namespace":"a b"}""");
+        await RefusedAsync("""{"agent_id":"a","content":"x","namespace":"a#b"}""");
         await RefusedAsync(JsonSerializer.Serialize(new { agent_id = "a", data = new { big = new string('x', 400_001) } }), HttpStatusCode.RequestEntityTooLarge, "PAYLOAD_TOO_LARGE");
 
         // Nothing was written by any refused call.
@@ -192,7 +192,7 @@ public sealed class WholeAgentApiTests(MnemoraApp system)
     [Theory]
     [InlineData("""{}""")]
     [InlineData("""{"query":""}""")]
-    [InlineData("""{"query":"x","agent_id":"a/b"}""")]
+    [InlineData("""{"query":"x","agent_id":"a#b"}""")]
     [InlineData("""{"query":"x","top_k":0}""")]
     [InlineData("""{"query":"x","top_k":101}""")]
     [InlineData("""{"query":"x","threshold":1.5}""")]
@@ -206,9 +206,9 @@ public sealed class WholeAgentApiTests(MnemoraApp system)
     }
 
     [Theory]
-    [InlineData("bad%20id")]
+    [InlineData("bad%0Aid")]
     [InlineData("a%23b")]
-    [InlineData("a%2Fb")]
+    [InlineData("a%7Fb")]
     public async Task AnInvalidAgentIdInTheSnapshotOrPurgeRouteIsAValidationError(string agent)
     {
         var ct = TestContext.Current.CancellationToken;

@@ -22,9 +22,9 @@ internal sealed class PublicSdk(HttpClient http)
         return new PublicSdk(http);
     }
 
-    /// <summary>A path segment as httpx sends it: unreserved characters and <c>:@!$&amp;'()*+,;=</c> as they are, the rest percent-encoded.</summary>
+    /// <summary>A path segment as httpx sends it: unreserved characters and <c>:@/</c> as they are (so an id with <c>/</c> breaks the SDK's own path), the rest percent-encoded.</summary>
     public static string Segment(string id) =>
-        Uri.EscapeDataString(id).Replace("%3A", ":", StringComparison.Ordinal).Replace("%40", "@", StringComparison.Ordinal);
+        Uri.EscapeDataString(id).Replace("%3A", ":", StringComparison.Ordinal).Replace("%40", "@", StringComparison.Ordinal).Replace("%2F", "/", StringComparison.Ordinal);
 
     public async Task<SdkAnswer> SendAsync(HttpMethod method, string pathAndQuery, object? body = null)
     {

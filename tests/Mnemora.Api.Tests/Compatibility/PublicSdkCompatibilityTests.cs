@@ -22,7 +22,8 @@ public sealed class PublicSdkCompatibilityTests(MnemoraApp system)
         // agent_id = "{namespace}:{thread_id}" in the path (':' unescaped); session "ns:{checkpoint_ns}" in the query or body.
         var agent = $"langgraph:{Guid.NewGuid()}";
         var path = $"/v1/state/{PublicSdk.Segment(agent)}";
-        const string Session = "ns:agent_node:1";
+        // A subgraph's checkpoint namespace: LangGraph joins its levels with '|'.
+        const string Session = "ns:parent_node:1|child_node:2";
 
         // aget / aget_tuple on a new thread: a 404 means "no checkpoint".
         (await sdk.GetAsync($"{path}?session_id={Q(Session)}")).IsError(404);
@@ -62,7 +63,7 @@ public sealed class PublicSdkCompatibilityTests(MnemoraApp system)
         var sdk = PublicSdk.For(system, tenant.ApiKey);
         var agent = $"crewai-{Guid.NewGuid():N}";
         var path = $"/v1/state/{PublicSdk.Segment(agent)}";
-        string[] keys = ["user_prefs", "task.42", "entity:acme@example.com"];
+        string[] keys = ["user_prefs", "task.42", "entity:acme@example.com", "long term memory", "entity Müller"];
 
         // list_keys on an agent with nothing: 200 and an empty list.
         Assert.Empty(SdkModels.List((await sdk.GetAsync($"{path}/sessions")).Result, "sessions"));

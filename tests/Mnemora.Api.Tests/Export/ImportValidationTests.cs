@@ -26,7 +26,7 @@ public sealed class ImportValidationTests(MnemoraApp system)
         // case, file, the line the error must name
         { "invalid JSON", TransferClient.File([s_state, """{"memory_type":"episode",""", s_semantic]), 3 },
         { "not an object", TransferClient.File(["[1,2]", s_episode, s_semantic]), 2 },
-        { "agent id with a slash", TransferClient.File([s_state.Replace("\"agent-1\"", "\"a/b\"", StringComparison.Ordinal), s_episode, s_semantic]), 2 },
+        { "agent id with a hash", TransferClient.File([s_state.Replace("\"agent-1\"", "\"a#b\"", StringComparison.Ordinal), s_episode, s_semantic]), 2 },
         { "unknown memory type", TransferClient.File([s_state, s_episode, s_semantic.Replace("\"semantic\"", "\"procedural\"", StringComparison.Ordinal)]), 4 },
         { "unknown episode type", TransferClient.File([s_state, s_episode.Replace("\"action\"", "\"thought\"", StringComparison.Ordinal), s_semantic]), 3 },
         { "episode in the future", TransferClient.File([s_state, s_episode.Replace(s_past, EpisodePosition.FormatTimestamp(DateTimeOffset.UtcNow.AddDays(1)), StringComparison.Ordinal), s_semantic]), 3 },

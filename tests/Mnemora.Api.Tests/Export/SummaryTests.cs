@@ -108,7 +108,7 @@ public sealed class SummaryTests(MnemoraApp system)
         await Envelope.ReadErrorAsync(await Post(other, new { session_id = "s-trip" }, ct), HttpStatusCode.NotFound, "NOT_FOUND");
         await Envelope.ReadErrorAsync(await Post(owner, new { num_episodes = 0 }, ct), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
         await Envelope.ReadErrorAsync(await Post(owner, new { num_episodes = 1001 }, ct), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
-        await Envelope.ReadErrorAsync(await Post(owner, new { @namespace = "a/b" }, ct), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
+        await Envelope.ReadErrorAsync(await Post(owner, new { @namespace = "a#b" }, ct), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
         await Envelope.ReadErrorAsync(await Post(owner, new { session_id = "s#1" }, ct), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
         await Envelope.ReadErrorAsync(await Post(owner, new { from = "yesterday" }, ct), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
 

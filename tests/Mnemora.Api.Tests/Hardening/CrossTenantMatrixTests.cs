@@ -85,8 +85,11 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         /// <summary>A URL for B's request that also claims A's tenant in the query (it must be ignored).</summary>
         public string AsB(string url) => $"{url}{(url.Contains('?', StringComparison.Ordinal) ? '&' : '?')}tenant_id={A.TenantId}";
 
-        /// <summary>A fresh agent id, so each case seeds its own resources.</summary>
-        public static string NewAgent(string name) => $"m-{name}-{Guid.NewGuid():N}"[..24];
+        /// <summary>
+        /// A fresh agent id, so each case seeds its own resources; written as frameworks write them (a space,
+        /// <c>|</c>, <c>:</c>), which the client escapes in paths.
+        /// </summary>
+        public static string NewAgent(string name) => $"m {name}|{Guid.NewGuid():N}"[..24] + ":x";
 
         public Task<HttpResponseMessage> SeedStateAsync(string agent) =>
             A.Client.PostAsJsonAsync("/v1/state", new { agent_id = agent, session_id = "s-1", data = new { secret = $"A's {agent}" } }, Ct);

@@ -60,13 +60,15 @@ public sealed record FuzzRequest(string Route, string Method, string PathAndQuer
 /// </summary>
 public static class HostileInput
 {
-    /// <summary>Values no identifier may take (by character, length or emptiness). Never a bare <c>.</c>/<c>..</c>: HTTP stacks resolve those in paths.</summary>
+    /// <summary>
+    /// Values no identifier may take: <c>#</c>, control characters (C0, DEL, C1), more than 256 characters or
+    /// 256 UTF-8 bytes. Never a bare <c>.</c>/<c>..</c>: HTTP stacks resolve those in paths. (Lone surrogates are
+    /// refused too, but an HTTP client replaces them before they reach the wire; the unit tests cover them.)
+    /// </summary>
     public static readonly string[] InvalidIds =
     [
-        " ", "a b", "a#b", "a/b", "a\\b", "a?b", "a%b", "a&b=c", "a\u0000b", "a\nb", "a\r\nX-Tenant-Id: x", "a\tb", "\u202Eevil", "ünïcödé", "名前", "🙂",
-        "' OR '1'='1", "'; DROP TABLE semantic_memories; --", "\" OR 1=1 --", "${jndi:ldap://127.0.0.1/a}", "{{7*7}}", "<script>alert(1)</script>",
-        "../../etc/passwd", "..\\..\\windows", "a;b", "a,b", "a*b", "a|b", "t-victim#agent", "%00", "%2F", "\uFEFFa", "a\u200Bb",
-        new string('a', 257), new string('x', 4000),
+        "a#b", "#", "t-victim#agent", "STATE#x", "a\u0000b", "a\nb", "a\r\nX-Tenant-Id: x", "a\tb", "a\u007Fb", "a\u0085b", "\u009B31m",
+        new string('a', 257), new string('x', 4000), new string('é', 129), string.Concat(Enumerable.Repeat("名", 86)),
     ];
 
     /// <summary>Hostile text that is valid as free text (content, data values): it must be stored as text, never run.</summary>
@@ -78,7 +80,7 @@ public static class HostileInput
     ];
 
     private const string IdChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@";
-    private const string ForbiddenChars = " #/\\?%&=;,*|'\"<>{}[]()!$^`~+\u0000\u0001\u001F\u007F\u00A0é名🙂\u202E\uFEFF\n\t";
+    private const string ForbiddenChars = "#\u0000\u0001\u001F\u007F\u0080\u0085\u009F\n\t\r";
     private const string Raw = "@@raw@@";
 
     /// <summary>An identifier that breaks the rules: from the list, or valid characters around a forbidden one.</summary>

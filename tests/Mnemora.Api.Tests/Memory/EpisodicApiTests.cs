@@ -77,7 +77,7 @@ public sealed class EpisodicApiTests(MnemoraApp system)
 
     [Theory]
     [InlineData("""{"agent_id":"a#b","session_id":"s","type":"action","content":"x"}""", 400)]
-    [InlineData("""{"agent_id":"a","session_id":"s/1","type":"action","content":"x"}""", 400)]
+    [InlineData("""{"agent_id":"a","session_id":"s#1","type":"action","content":"x"}""", 400)]
     [InlineData("""{"agent_id":"a","type":"action","content":"x"}""", 400)]
     [InlineData("""{"agent_id":"a","session_id":"s","type":"thought","content":"x"}""", 400)]
     [InlineData("""{"agent_id":"a","session_id":"s","type":"action"}""", 400)]
@@ -112,8 +112,8 @@ public sealed class EpisodicApiTests(MnemoraApp system)
     [InlineData("/v1/memory/episodic/agent?cursor=not-a-cursor")]
     [InlineData("/v1/memory/episodic/agent?session_id=s%23x")]
     [InlineData("/v1/memory/episodic/a%23b")]
-    [InlineData("/v1/memory/episodic/a%2F..%2Fb")]
-    [InlineData("/v1/memory/episodic/agent/sessions/s%2F1")]
+    [InlineData("/v1/memory/episodic/a%01b")]
+    [InlineData("/v1/memory/episodic/agent/sessions/s%0D%0A1")]
     [InlineData("/v1/memory/episodic/agent/sessions/s%23EPISODE")]
     public async Task InvalidEpisodeQueriesAre400(string path)
     {

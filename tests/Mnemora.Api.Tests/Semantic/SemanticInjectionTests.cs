@@ -71,17 +71,18 @@ public sealed class SemanticInjectionTests(MnemoraApp system)
     [InlineData("x' OR '1'='1")]
     [InlineData("x; DROP TABLE semantic_memory")]
     [InlineData("x\"--")]
-    public async Task NamespacesAndAgentsWithQuotesOrSpacesAreRefusedNotRun(string value)
+    public async Task NamespacesAndAgentsWithQuotesOrSpacesAreStoredAsTextNeverRun(string value)
     {
         using var tenant = await system.CreateTenantAsync(cancellationToken: TestContext.Current.CancellationToken);
-        var cancellationToken = TestContext.Current.CancellationToken;
+        await tenant.StoreAsync(new { agent_id = "kb", content = "Another agent's fact about quotes." });
+        var stored = await tenant.StoreAsync(new { agent_id = value, content = "A fact about quotes.", @namespace = value });
 
-        await Envelope.ReadErrorAsync(
-            await tenant.Client.PostAsJsonAsync("/v1/memory/semantic", new { agent_id = "kb", content = "x", @namespace = value }, cancellationToken),
-            HttpStatusCode.BadRequest, "VALIDATION_ERROR");
-        await Envelope.ReadErrorAsync(
-            await tenant.Client.PostAsJsonAsync("/v1/memory/semantic/search", new { query = "x", agent_id = value }, cancellationToken),
-            HttpStatusCode.BadRequest, "VALIDATION_ERROR");
+        // Bound as parameters: the value matches itself only, and nothing else ran.
+        var found = await tenant.SearchAsync(new { query = "quotes", threshold = 0.0, agent_id = value, @namespace = value });
+        Assert.Equal(stored.Id(), Assert.Single(found).Id());
+        Assert.Equal(value, found[0].GetProperty("agent_id").GetString());
+        Assert.Equal(value, found[0].GetProperty("namespace").GetString());
+        Assert.Equal(2, (await tenant.SearchAsync(new { query = "quotes", threshold = 0.0 })).Length);
     }
 
     [Fact]

@@ -8,12 +8,12 @@ namespace Mnemora.Client.Tests.Infrastructure;
 /// </summary>
 public static class Routes
 {
-    public const string StateProbe = "GET v1/state/bad%20id";
+    public const string StateProbe = "GET v1/state/bad%23id";
     public const string SemanticProbe = "GET v1/memory/semantic/not-a-uuid";
-    public const string EpisodicProbe = "GET v1/memory/episodic/bad%20id";
-    public const string SummarizeProbe = "POST v1/memory/episodic/bad%20id/summarize";
-    public const string AgentMemoryProbe = "GET v1/memory/bad%20id";
-    public const string PurgeProbe = "DELETE v1/memory/bad%20id";
+    public const string EpisodicProbe = "GET v1/memory/episodic/bad%23id";
+    public const string SummarizeProbe = "POST v1/memory/episodic/bad%23id/summarize";
+    public const string AgentMemoryProbe = "GET v1/memory/bad%23id";
+    public const string PurgeProbe = "DELETE v1/memory/bad%23id";
     public const string UnifiedStoreProbe = "POST v1/memory";
     public const string SearchAllProbe = "POST v1/memory/search";
 

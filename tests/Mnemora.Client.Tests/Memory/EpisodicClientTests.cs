@@ -98,7 +98,7 @@ public sealed class EpisodicClientTests(MnemoraApp system) : IAsyncLifetime
         var cancellationToken = TestContext.Current.CancellationToken;
         var client = (await system.CreateTenantAsync(cancellationToken: cancellationToken)).Client;
 
-        await Assert.ThrowsAsync<ValidationException>(() => client.StoreEpisodeAsync(Agent, "bad/session", EpisodeType.Action, "x", cancellationToken: cancellationToken));
+        await Assert.ThrowsAsync<ValidationException>(() => client.StoreEpisodeAsync(Agent, "bad#session", EpisodeType.Action, "x", cancellationToken: cancellationToken));
         await Assert.ThrowsAsync<ValidationException>(() => client.GetEpisodePageAsync(Agent, limit: 1001, cancellationToken: cancellationToken));
         await Assert.ThrowsAsync<ValidationException>(() => client.GetEpisodePageAsync(Agent, cursor: "not-a-cursor", cancellationToken: cancellationToken));
     }

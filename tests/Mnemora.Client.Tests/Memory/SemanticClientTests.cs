@@ -93,6 +93,6 @@ public sealed class SemanticClientTests(MnemoraApp system) : IAsyncLifetime
         await Assert.ThrowsAsync<ValidationException>(() => client.StoreMemoryAsync(Agent, "  ", cancellationToken: cancellationToken));
         await Assert.ThrowsAsync<ValidationException>(() => client.SearchMemoryAsync("q", topK: 0, cancellationToken: cancellationToken));
         await Assert.ThrowsAsync<ValidationException>(() => client.SearchMemoryAsync("q", threshold: 1.5, cancellationToken: cancellationToken));
-        await Assert.ThrowsAsync<ValidationException>(() => client.StoreMemoryAsync("bad/agent", "text", cancellationToken: cancellationToken));
+        await Assert.ThrowsAsync<ValidationException>(() => client.StoreMemoryAsync("bad#agent", "text", cancellationToken: cancellationToken));
     }
 }

@@ -97,8 +97,8 @@ public sealed class StateClientTests(MnemoraApp system) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("a/b")]
-    [InlineData("with space")]
+    [InlineData("line\nbreak")]
+    [InlineData("del\u007F")]
     [InlineData("hash#tag")]
     public async Task AnInvalidAgentIdIsAValidationError(string agentId)
     {
@@ -107,6 +107,27 @@ public sealed class StateClientTests(MnemoraApp system) : IAsyncLifetime
 
         await Assert.ThrowsAsync<ValidationException>(() => client.StoreStateAsync(agentId, new JsonObject(), cancellationToken: cancellationToken));
         await Assert.ThrowsAsync<ValidationException>(() => client.GetStateAsync(agentId, cancellationToken: cancellationToken));
+    }
+
+    [Theory]
+    [InlineData("user/42")]
+    [InlineData("crew agent")]
+    [InlineData("thread-1|child:1")]
+    [InlineData("Müller")]
+    [InlineData("a%2Fb")]
+    public async Task IdsAsFrameworksSendThemGoThroughTheClientsPathsUnchanged(string agentId)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var client = (await system.CreateTenantAsync(cancellationToken: cancellationToken)).Client;
+
+        await client.StoreStateAsync(agentId, new JsonObject { ["owner"] = agentId }, sessionId: "ns:parent|child:1", cancellationToken: cancellationToken);
+        var state = await client.GetStateAsync(agentId, "ns:parent|child:1", cancellationToken);
+
+        Assert.Equal(agentId, state.AgentId);
+        Assert.Equal(agentId, state.Data["owner"]!.GetValue<string>());
+        Assert.Equal(["ns:parent|child:1"], await client.ListStateSessionsAsync(agentId, cancellationToken));
+        await client.DeleteStateAsync(agentId, "ns:parent|child:1", cancellationToken);
+        await Assert.ThrowsAsync<NotFoundException>(() => client.GetStateAsync(agentId, "ns:parent|child:1", cancellationToken));
     }
 
     [Theory]

@@ -97,7 +97,7 @@ internal sealed class MemoryHost : IDisposable
     public async Task<IReadOnlyList<string>> ColdObjectKeysAsync(string tenantId, string agentId, CancellationToken cancellationToken)
     {
         // One key a page, so that the emulator's continuation tokens are exercised too (purge and export page like this).
-        var request = new ListObjectsV2Request { BucketName = Options.EpisodesBucket, Prefix = $"{tenantId}/{agentId}/", MaxKeys = 1 };
+        var request = new ListObjectsV2Request { BucketName = Options.EpisodesBucket, Prefix = MemoryKeys.ColdAgentPrefix(tenantId, agentId), MaxKeys = 1 };
         var keys = new List<string>();
         ListObjectsV2Response response;
         do
