@@ -236,6 +236,37 @@ public sealed class MnemoraClient
         return _http.SendAsync(HttpMethod.Get, "v1/memory/semantic" + query, null, MnemoraJsonContext.Default.EnvelopeSemanticMemoryPage, cancellationToken);
     }
 
+    /// <summary>
+    /// Every memory of the agent, newest first, following the server's cursor page by page
+    /// (<c>GET /v1/memory/semantic</c>, as <see cref="ListMemoriesAsync"/>); the next page is asked for only when it is reached.
+    /// </summary>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="namespace">Only this namespace; null: all.</param>
+    /// <param name="filter">Metadata operators, as <see cref="SearchMemoryAsync"/> takes them; null: none.</param>
+    /// <param name="pageSize">Memories per call, 1–100; null: the server's default.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The memories, one page's worth in memory at a time.</returns>
+    public async IAsyncEnumerable<SemanticMemory> ListAllMemoriesAsync(
+        string agentId,
+        string? @namespace = null,
+        JsonObject? filter = null,
+        int? pageSize = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await ListMemoriesAsync(agentId, @namespace, pageSize, cursor, filter, cancellationToken: cancellationToken).ConfigureAwait(false);
+            foreach (var memory in page.Memories)
+            {
+                yield return memory;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+    }
+
     // ---- Episodic memory ----
 
     /// <summary>Appends an episode to the agent's log (<c>POST /v1/memory/episodic</c>); the server assigns its id and timestamp.</summary>

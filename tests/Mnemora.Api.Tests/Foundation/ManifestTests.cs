@@ -30,8 +30,18 @@ public sealed class ManifestTests
             var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
             var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromMinutes(3));
-            await process.WaitForExitAsync(timeout.Token);
+            // Generous: in CI every test project runs at once on two cores, and this one starts a whole AppHost.
+            timeout.CancelAfter(TimeSpan.FromMinutes(8));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail($"Publishing did not finish within 8 minutes: {await stdout}\n{await stderr}");
+            }
+
             Assert.True(process.ExitCode == 0, $"Publishing failed: {await stdout}\n{await stderr}");
 
             using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath, cancellationToken));

@@ -12,7 +12,13 @@ public sealed class FrameworkIdentifierTests(MnemoraApp system)
 {
     private const string Session = "ns:parent_node:1|child:2";
 
-    private static readonly string[] s_agents = ["user/42", "user", "crew agent", "a|b", "a", "Müller", "名前 🙂", "../x", "%2F", "/", "a%2Fb", "a/b"];
+    // Confusable pairs ("a|b"/"a", "user/42"/"user" and its full-width look-alike, "/"/"%2F"), dot segments, any script,
+    // and the longest ids allowed (256 characters; 128 two-byte ones, 256 bytes).
+    private static readonly string[] s_agents =
+    [
+        "user/42", "user", "\uFF55ser/42", "crew agent", "a|b", "a", "Müller", "名前 🙂", "../x", "%2F", "/", "a%2Fb", "a/b",
+        new string('a', 255) + "|", new string('ж', 128),
+    ];
 
     private static string Esc(string id) => Uri.EscapeDataString(id);
 

@@ -56,6 +56,32 @@ public sealed class SemanticClientTests(MnemoraApp system) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EveryMemoryIsEnumeratedAcrossPagesNewestFirst()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var client = (await system.CreateTenantAsync(cancellationToken: cancellationToken)).Client;
+        string[] facts =
+        [
+            "The office opens at eight.", "Invoices are due within thirty days.", "The VPN needs a hardware token.",
+            "Lunch is served in the atrium.", "Expense reports go to finance by Friday.",
+        ];
+        var stored = new List<Guid>();
+        foreach (var fact in facts)
+        {
+            stored.Add((await client.StoreMemoryAsync(Agent, fact, cancellationToken: cancellationToken)).Id);
+        }
+
+        // Two a page: three calls, each made only when the enumeration reaches it.
+        var listed = new List<Guid>();
+        await foreach (var memory in client.ListAllMemoriesAsync(Agent, pageSize: 2, cancellationToken: cancellationToken))
+        {
+            listed.Add(memory.Id);
+        }
+
+        Assert.Equal(Enumerable.Reverse(stored), listed);
+    }
+
+    [Fact]
     public async Task ANearDuplicateIsMergedIntoTheExistingMemory()
     {
         var cancellationToken = TestContext.Current.CancellationToken;

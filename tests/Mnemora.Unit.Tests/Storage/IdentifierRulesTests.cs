@@ -15,7 +15,7 @@ public sealed class IdentifierRulesTests
 
     public static TheoryData<string> RefusedIds() =>
     [
-        "", ".", "..", "a#b", "#", "a\u0000b", "a\nb", "a\tb", "a\u007Fb", "a\u0085b", "\u009B", "a\uD800b", "a\uDC00", "\uDFFF\uD800",
+        "", ".", "..", "a#b", "#", "a\u0000b", "a\nb", "a\tb", "a\u007Fb", "a\u0085b", "\u009B",
         new string('a', 257), new string('é', 129), string.Concat(Enumerable.Repeat("名", 86)),
     ];
 
@@ -35,7 +35,20 @@ public sealed class IdentifierRulesTests
 
     [Theory]
     [MemberData(nameof(RefusedIds))]
-    public void HashControlCharactersLoneSurrogatesAndOverlongIdsAreRefused(string id) => Assert.False(Identifiers.IsValidId(id));
+    public void HashControlCharactersAndOverlongIdsAreRefused(string id) => Assert.False(Identifiers.IsValidId(id));
+
+    /// <summary>Built here, not given as theory data: a test runner that passes data between processes replaces lone surrogates.</summary>
+    [Fact]
+    public void LoneSurrogatesAreRefused()
+    {
+        const char High = '\uD800', Low = '\uDC00';
+        foreach (var id in (string[])["a" + High + "b", "a" + Low, string.Concat(Low, High), High.ToString()])
+        {
+            Assert.False(Identifiers.IsValidId(id), $"{id.Length} chars accepted");
+        }
+
+        Assert.True(Identifiers.IsValidId(string.Concat(High, Low)));
+    }
 
     [Fact]
     public void IdsOfTheNarrowAlphabetKeepTheKeysTheyHadBeforeIdsWereWidened()
