@@ -94,10 +94,14 @@ internal sealed class MemoryHost : IDisposable
     }
 
     /// <summary>Keys of the objects under the agent's S3 prefix.</summary>
-    public async Task<IReadOnlyList<string>> ColdObjectKeysAsync(string tenantId, string agentId, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> ColdObjectKeysAsync(string tenantId, string agentId, CancellationToken cancellationToken) =>
+        ObjectKeysAsync(MemoryKeys.ColdAgentPrefix(tenantId, agentId), cancellationToken);
+
+    /// <summary>The keys of every object under the prefix.</summary>
+    public async Task<IReadOnlyList<string>> ObjectKeysAsync(string prefix, CancellationToken cancellationToken)
     {
         // One key a page, so that the emulator's continuation tokens are exercised too (purge and export page like this).
-        var request = new ListObjectsV2Request { BucketName = Options.EpisodesBucket, Prefix = MemoryKeys.ColdAgentPrefix(tenantId, agentId), MaxKeys = 1 };
+        var request = new ListObjectsV2Request { BucketName = Options.EpisodesBucket, Prefix = prefix, MaxKeys = 1 };
         var keys = new List<string>();
         ListObjectsV2Response response;
         do

@@ -1,4 +1,3 @@
-using Amazon.S3.Model;
 using Mnemora.Storage.Memory;
 using Mnemora.Storage.Tests.Infrastructure;
 using Mnemora.Storage.Usage;
@@ -53,7 +52,7 @@ public sealed class IdentifierKeyTests(StoreSystem system)
         }
 
         var purge = host.Get<AgentPurge>();
-        var keys = await AllKeysAsync(host, tenant, ct);
+        var keys = await host.ObjectKeysAsync(MemoryKeys.ColdTenantPrefix(tenant), ct);
         var withObjects = (await purge.AgentsWithObjectsAsync(tenant, ct)).Order(StringComparer.Ordinal).ToList();
         Assert.True(s_agents.Where((_, i) => i % 2 == 0).Order(StringComparer.Ordinal).SequenceEqual(withObjects),
             $"Agents with objects: {string.Join(", ", withObjects)}; keys: {string.Join(", ", keys)}");
@@ -72,22 +71,6 @@ public sealed class IdentifierKeyTests(StoreSystem system)
             Assert.Equal(written[kept], await host.ReadAllAsync(tenant, kept, new EpisodeQuery(), ct));
         }
 
-        Assert.Equal(keys.Count - (3 * s_sessions.Length), (await AllKeysAsync(host, tenant, ct)).Count);
-    }
-
-    private static async Task<List<string>> AllKeysAsync(MemoryHost host, string tenant, CancellationToken ct)
-    {
-        var request = new ListObjectsV2Request { BucketName = host.Options.EpisodesBucket, Prefix = MemoryKeys.ColdTenantPrefix(tenant) };
-        var keys = new List<string>();
-        ListObjectsV2Response response;
-        do
-        {
-            response = await host.S3.ListObjectsV2Async(request, ct);
-            keys.AddRange((response.S3Objects ?? []).Select(o => o.Key));
-            request.ContinuationToken = response.NextContinuationToken;
-        }
-        while (response.IsTruncated == true);
-
-        return keys;
+        Assert.Equal(keys.Count - (3 * s_sessions.Length), (await host.ObjectKeysAsync(MemoryKeys.ColdTenantPrefix(tenant), ct)).Count);
     }
 }
