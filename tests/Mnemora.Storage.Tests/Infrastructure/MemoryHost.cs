@@ -38,6 +38,10 @@ internal sealed class MemoryHost : IDisposable
             ["ConnectionStrings:postgres"] = await app.GetConnectionStringAsync("postgres"),
             ["ConnectionStrings:dynamodb"] = await app.GetConnectionStringAsync("dynamodb"),
             ["ConnectionStrings:s3"] = await app.GetConnectionStringAsync("s3"),
+            // A test's own look at the stores waits as long as a loaded two-core machine needs (the systems do too);
+            // the production bounds are what the store-fault and silent-store suites test, through the API.
+            [$"{StoreTimeoutOptions.SectionName}:{nameof(StoreTimeoutOptions.DynamoDbTimeout)}"] = "00:00:15",
+            [$"{StoreTimeoutOptions.SectionName}:{nameof(StoreTimeoutOptions.S3Timeout)}"] = "00:00:20",
         });
         if (time is not null)
         {
