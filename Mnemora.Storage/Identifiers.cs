@@ -28,6 +28,8 @@ public static class Identifiers
     /// <summary>What an S3 key segment that is not an id as it stands starts with; no id in the narrow alphabet contains it.</summary>
     private const char EncodedSegmentMark = '~';
 
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static readonly SearchValues<char> s_narrow =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@");
 
@@ -38,7 +40,9 @@ public static class Identifiers
 
     /// <summary>A tenant id: 1–256 letters, digits and <c>- _ . : @</c>; not <c>.</c> or <c>..</c>.</summary>
     public static bool IsValidTenantId(string? value) =>
-        value is { Length: > 0 and <= MaxIdLength } && !value.AsSpan().ContainsAnyExcept(s_narrow) && value is not "." and not "..";
+        value is { Length: > 0 and <= MaxIdLength } && IsNarrow(value) && value is not "." and not "..";
+
+    private static bool IsNarrow(string value) => !value.AsSpan().ContainsAnyExcept(s_narrow);
 
     private static bool IsValidText(string? value, int maxLength)
     {
@@ -47,7 +51,7 @@ public static class Identifiers
             return false;
         }
 
-        if (!value.AsSpan().ContainsAnyExcept(s_narrow))
+        if (IsNarrow(value))
         {
             return true;
         }
@@ -80,7 +84,7 @@ public static class Identifiers
     /// </summary>
     public static string ToKeySegment(string id)
     {
-        if (!id.AsSpan().ContainsAnyExcept(s_narrow))
+        if (IsNarrow(id))
         {
             return id;
         }
@@ -93,12 +97,12 @@ public static class Identifiers
     {
         if (segment.Length == 0 || segment[0] != EncodedSegmentMark)
         {
-            return IsValidId(segment) && !segment.AsSpan().ContainsAnyExcept(s_narrow) ? segment : null;
+            return IsValidId(segment) && IsNarrow(segment) ? segment : null;
         }
 
         try
         {
-            var id = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(Base64Url.DecodeFromChars(segment.AsSpan(1)));
+            var id = s_strictUtf8.GetString(Base64Url.DecodeFromChars(segment.AsSpan(1)));
             return IsValidId(id) && ToKeySegment(id) == segment ? id : null;
         }
         catch (Exception exception) when (exception is FormatException or DecoderFallbackException)

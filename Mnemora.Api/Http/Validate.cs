@@ -177,7 +177,9 @@ public sealed class MetadataObjectAttribute(int maxBytes) : RequestRuleAttribute
 /// </summary>
 public static class RequestValidation
 {
-    private static readonly string[] s_ids = ["agent_id", "session_id", "tenant_id", "key_id"];
+    /// <summary>The identifiers checked by name wherever they appear in a route or query, each with its rule.</summary>
+    private static readonly (string Name, Func<string?, string, ApiProblem?> Rule)[] s_ids =
+        [("agent_id", Validate.Id), ("session_id", Validate.Id), ("tenant_id", Validate.TenantId), ("key_id", Validate.TenantId)];
     private static readonly ConcurrentDictionary<Type, MemberRules[]> s_rules = new();
 
     /// <summary>Adds the validation to every route of the group.</summary>
@@ -229,9 +231,9 @@ public static class RequestValidation
     /// <summary>Route and query identifiers go by their contract names, on every route alike, whether or not the handler reads them.</summary>
     private static ApiProblem? CheckIdentifiers(HttpRequest request)
     {
-        foreach (var name in s_ids)
+        foreach (var (name, rule) in s_ids)
         {
-            if (Find(request, name, out var value) && (name is "tenant_id" or "key_id" ? Validate.TenantId(value, name) : Validate.Id(value, name)) is { } problem)
+            if (Find(request, name, out var value) && rule(value, name) is { } problem)
             {
                 return problem;
             }
