@@ -147,10 +147,15 @@ public static class ResponseShape
         "meta", "traceId", "trace_id", "request_id", "latency_ms", "id", "created_at", "updated_at", "timestamp", "expires_at",
     };
 
+    private static readonly JsonSerializerOptions s_options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>A text value as it appears inside a shape's JSON (so that an id can be swapped for another in a shape).</summary>
+    public static string Encode(string value) => JsonSerializer.Serialize(value, s_options)[1..^1];
+
     public static async Task<string> OfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        var json = body.Length == 0 ? "" : Normalise(JsonNode.Parse(body))?.ToJsonString() ?? "null";
+        var json = body.Length == 0 ? "" : Normalise(JsonNode.Parse(body))?.ToJsonString(s_options) ?? "null";
         return $"{(int)response.StatusCode} {response.Content.Headers.ContentType?.MediaType} {json}";
     }
 

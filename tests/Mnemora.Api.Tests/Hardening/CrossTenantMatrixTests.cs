@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mnemora.Api.Tests.Infrastructure;
+using Mnemora.Storage;
 
 namespace Mnemora.Api.Tests.Hardening;
 
@@ -85,11 +86,34 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         /// <summary>A URL for B's request that also claims A's tenant in the query (it must be ignored).</summary>
         public string AsB(string url) => $"{url}{(url.Contains('?', StringComparison.Ordinal) ? '&' : '?')}tenant_id={A.TenantId}";
 
+        private static int s_agents;
+
         /// <summary>
-        /// A fresh agent id, so each case seeds its own resources; written as frameworks write them (a space,
-        /// <c>|</c>, <c>:</c>), which the client escapes in paths.
+        /// A fresh agent id, so each case seeds its own resources. Ids take turns at the shapes frameworks send
+        /// and attackers try (issue 16): spaces, <c>|</c> and <c>:</c>; a path traversal with <c>/</c>; literal
+        /// percent-escapes; Unicode look-alikes of ASCII letters; non-ASCII letters; the longest id allowed.
         /// </summary>
-        public static string NewAgent(string name) => $"m {name}|{Guid.NewGuid():N}"[..24] + ":x";
+        public static string NewAgent(string name)
+        {
+            var unique = Guid.NewGuid().ToString("N")[..8];
+            return (Interlocked.Increment(ref s_agents) % 6) switch
+            {
+                0 => $"m {name}|{unique}:x",
+                1 => $"../{name}/{unique}",
+                2 => $"{name}%2F{unique}%2e%2e",
+                3 => $"\u0430g\u0435nt-{name}-{unique}",
+                4 => $"名前/{name}|{unique}",
+                _ => $"{name}-{unique}-".PadRight(Identifiers.MaxIdLength, 'z'),
+            };
+        }
+
+        /// <summary>
+        /// Other ways of writing A's agent that must not reach it from B: a traversal to A's tenant, A's tenant
+        /// as a prefix, a trailing slash, an invisible character, and the id split at a separator.
+        /// </summary>
+        public IEnumerable<string> AliasesOf(string agent) =>
+            new[] { $"../{A.TenantId}/{agent}", $"{A.TenantId}/{agent}", $"{agent}/", $"{agent}\u200B", agent.Split('|')[0] }
+                .Where(alias => alias != agent && alias.Length <= Identifiers.MaxIdLength && System.Text.Encoding.UTF8.GetByteCount(alias) <= Identifiers.MaxIdBytes);
 
         public Task<HttpResponseMessage> SeedStateAsync(string agent) =>
             A.Client.PostAsJsonAsync("/v1/state", new { agent_id = agent, session_id = "s-1", data = new { secret = $"A's {agent}" } }, Ct);
@@ -113,9 +137,9 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         /// <summary>What A holds of the agent: its default state, its memory and its episodes, each read with A's key.</summary>
         public async Task<string> HoldingsOfAAsync(string agent, string memoryId)
         {
-            var state = await Envelope.ReadDataAsync(await A.Client.GetAsync($"/v1/state/{agent}", Ct), HttpStatusCode.OK);
+            var state = await Envelope.ReadDataAsync(await A.Client.GetAsync($"/v1/state/{E(agent)}", Ct), HttpStatusCode.OK);
             var memory = await Envelope.ReadDataAsync(await A.Client.GetAsync($"/v1/memory/semantic/{memoryId}", Ct), HttpStatusCode.OK);
-            var episodes = await Envelope.ReadDataAsync(await A.Client.GetAsync($"/v1/memory/episodic/{agent}", Ct), HttpStatusCode.OK);
+            var episodes = await Envelope.ReadDataAsync(await A.Client.GetAsync($"/v1/memory/episodic/{E(agent)}", Ct), HttpStatusCode.OK);
             return $"{state.GetProperty("version")} {state.GetProperty("data")} | {memory.GetProperty("content")} {memory.GetProperty("metadata")} {memory.GetProperty("updated_at")} | {episodes.GetProperty("episodes").GetArrayLength()}";
         }
 
@@ -129,14 +153,26 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
             using var onMissing = await request(missingValue);
             var shapeOnA = await ResponseShape.OfAsync(onA, Ct);
             var shapeOnMissing = await ResponseShape.OfAsync(onMissing, Ct);
-            Assert.True(shapeOnA == shapeOnMissing.Replace(missingValue, aValue, StringComparison.Ordinal),
+            Assert.True(shapeOnA == shapeOnMissing.Replace(ResponseShape.Encode(missingValue), ResponseShape.Encode(aValue), StringComparison.Ordinal),
                 $"B's answer for A's resource differs from its answer for a missing one:\n  A's:     {shapeOnA}\n  missing: {shapeOnMissing}");
             Assert.True(onA.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.OK, $"Expected 404 or an empty 200, got {shapeOnA}");
         }
 
+        /// <summary>B's answer for A's agent, and for every alias of it, equals B's answer for an agent that exists nowhere.</summary>
+        public async Task AssertAgentUnreachableAsync(Func<string, Task<HttpResponseMessage>> request, string agent)
+        {
+            await AssertSameAsMissingAsync(request, agent, NewAgent("nowhere"));
+            foreach (var alias in AliasesOf(agent))
+            {
+                await AssertSameAsMissingAsync(request, alias, NewAgent("nowhere"));
+            }
+        }
+
         public async Task<JsonElement> StateOfAAsync(string agent) =>
-            await Envelope.ReadDataAsync(await A.Client.GetAsync($"/v1/state/{agent}?session_id=s-1", Ct), HttpStatusCode.OK);
+            await Envelope.ReadDataAsync(await A.Client.GetAsync($"/v1/state/{E(agent)}?session_id=s-1", Ct), HttpStatusCode.OK);
     }
+
+    private static string E(string id) => Uri.EscapeDataString(id);
 
     private static async Task HealthCarriesNoTenantData(Parties p)
     {
@@ -198,16 +234,16 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         var agent = Parties.NewAgent("state-read");
         await Envelope.ReadDataAsync(await p.SeedStateAsync(agent), HttpStatusCode.Created);
         await p.StateOfAAsync(agent);
-        await p.AssertSameAsMissingAsync(id => p.B.Client.GetAsync(p.AsB($"/v1/state/{id}?session_id=s-1"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(id => p.B.Client.GetAsync(p.AsB($"/v1/state/{E(id)}?session_id=s-1"), p.Ct), agent);
     }
 
     private static async Task ListingAnotherTenantsSessionsIsEmpty(Parties p)
     {
         var agent = Parties.NewAgent("state-list");
         await Envelope.ReadDataAsync(await p.SeedStateAsync(agent), HttpStatusCode.Created);
-        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/state/{agent}/sessions", p.Ct), HttpStatusCode.OK);
+        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/state/{E(agent)}/sessions", p.Ct), HttpStatusCode.OK);
         Assert.Equal("s-1", Assert.Single(ofA.GetProperty("sessions").EnumerateArray()).GetString());
-        await p.AssertSameAsMissingAsync(id => p.B.Client.GetAsync(p.AsB($"/v1/state/{id}/sessions"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(id => p.B.Client.GetAsync(p.AsB($"/v1/state/{E(id)}/sessions"), p.Ct), agent);
     }
 
     private static async Task UpdatingAnotherTenantsStateIsNotFound(Parties p)
@@ -215,9 +251,9 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         var agent = Parties.NewAgent("state-put");
         await Envelope.ReadDataAsync(await p.SeedStateAsync(agent), HttpStatusCode.Created);
         var before = await p.StateOfAAsync(agent);
-        await p.AssertSameAsMissingAsync(
-            id => p.B.Client.PutAsJsonAsync(p.AsB($"/v1/state/{id}"), new { session_id = "s-1", version = 1, tenant_id = p.A.TenantId, data = new { secret = "B's" } }, p.Ct),
-            agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(
+            id => p.B.Client.PutAsJsonAsync(p.AsB($"/v1/state/{E(id)}"), new { session_id = "s-1", version = 1, tenant_id = p.A.TenantId, data = new { secret = "B's" } }, p.Ct),
+            agent);
         Assert.Equal(before.GetProperty("data").GetRawText(), (await p.StateOfAAsync(agent)).GetProperty("data").GetRawText());
     }
 
@@ -226,7 +262,7 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         var agent = Parties.NewAgent("state-delete");
         await Envelope.ReadDataAsync(await p.SeedStateAsync(agent), HttpStatusCode.Created);
         await p.StateOfAAsync(agent);
-        await p.AssertSameAsMissingAsync(id => p.B.Client.DeleteAsync(p.AsB($"/v1/state/{id}/s-1"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(id => p.B.Client.DeleteAsync(p.AsB($"/v1/state/{E(id)}/s-1"), p.Ct), agent);
         await p.StateOfAAsync(agent);
     }
 
@@ -257,9 +293,7 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         Assert.Contains(ofA.GetProperty("results").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
 
         // By A's agent and namespace, and across B's whole tenant (threshold 0: anything at all would match).
-        await p.AssertSameAsMissingAsync(
-            target => p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/semantic/search"), new { query = Content, agent_id = target, @namespace = "ns-1", threshold = 0.0, tenant_id = p.A.TenantId }, p.Ct),
-            agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(target => p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/semantic/search"), new { query = Content, agent_id = target, @namespace = "ns-1", threshold = 0.0, tenant_id = p.A.TenantId }, p.Ct), agent);
         var wholeTenant = await Envelope.ReadDataAsync(
             await p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/semantic/search"), new { query = Content, threshold = 0.0, top_k = 100, tenant_id = p.A.TenantId }, p.Ct),
             HttpStatusCode.OK);
@@ -272,9 +306,7 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         Assert.Contains(byWordOfA.GetProperty("results").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
         foreach (var mode in new[] { "keyword", "hybrid" })
         {
-            await p.AssertSameAsMissingAsync(
-                target => p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/semantic/search"), new { query = "vault binder", agent_id = target, mode, threshold = 0.0, tenant_id = p.A.TenantId }, p.Ct),
-                agent, Parties.NewAgent("nowhere"));
+            await p.AssertAgentUnreachableAsync(target => p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/semantic/search"), new { query = "vault binder", agent_id = target, mode, threshold = 0.0, tenant_id = p.A.TenantId }, p.Ct), agent);
             var byWord = await Envelope.ReadDataAsync(
                 await p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/semantic/search"), new { query = "vault combination blue binder", mode, top_k = 100, tenant_id = p.A.TenantId }, p.Ct),
                 HttpStatusCode.OK);
@@ -301,13 +333,12 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
     {
         var agent = Parties.NewAgent("sem-list");
         var id = await p.SeedMemoryAsync(agent, "Tenant A's list: the supplier ships on Fridays.");
-        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/semantic?agent_id={agent}", p.Ct), HttpStatusCode.OK);
+        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/semantic?agent_id={E(agent)}", p.Ct), HttpStatusCode.OK);
         Assert.Contains(ofA.GetProperty("memories").EnumerateArray(), m => m.GetProperty("id").GetString() == id);
-        await p.AssertSameAsMissingAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/semantic?agent_id={target}&namespace=ns-1"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/semantic?agent_id={E(target)}&namespace=ns-1"), p.Ct), agent);
         // A filter that every row passes still reads only B's rows.
         var anything = Uri.EscapeDataString("""{"$or":[{"k":{"$exists":true}},{"k":{"$exists":false}}]}""");
-        await p.AssertSameAsMissingAsync(
-            target => p.B.Client.GetAsync(p.AsB($"/v1/memory/semantic?agent_id={target}&filter={anything}&created_after=2000-01-01T00:00:00Z"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/semantic?agent_id={E(target)}&filter={anything}&created_after=2000-01-01T00:00:00Z"), p.Ct), agent);
     }
 
     private static async Task EditingAnotherTenantsMemoryIsNotFound(Parties p)
@@ -336,7 +367,7 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
             await p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/episodic"), new { agent_id = agent, session_id = "s-1", type = "action", content = "B's", tenant_id = p.A.TenantId }, p.Ct),
             HttpStatusCode.Created);
 
-        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/episodic/{agent}", p.Ct), HttpStatusCode.OK);
+        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/episodic/{E(agent)}", p.Ct), HttpStatusCode.OK);
         Assert.Equal($"A saw {agent}", Assert.Single(ofA.GetProperty("episodes").EnumerateArray()).GetProperty("content").GetString());
     }
 
@@ -344,17 +375,17 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
     {
         var agent = Parties.NewAgent("epi-list");
         await Envelope.ReadDataAsync(await p.SeedEpisodeAsync(agent), HttpStatusCode.Created);
-        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/episodic/{agent}", p.Ct), HttpStatusCode.OK);
+        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/episodic/{E(agent)}", p.Ct), HttpStatusCode.OK);
         Assert.Single(ofA.GetProperty("episodes").EnumerateArray());
-        await p.AssertSameAsMissingAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/episodic/{target}?session_id=s-1"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/episodic/{E(target)}?session_id=s-1"), p.Ct), agent);
     }
 
     private static async Task ReplayingAnotherTenantsSessionIsNotFound(Parties p)
     {
         var agent = Parties.NewAgent("epi-replay");
         await Envelope.ReadDataAsync(await p.SeedEpisodeAsync(agent), HttpStatusCode.Created);
-        await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/episodic/{agent}/sessions/s-1", p.Ct), HttpStatusCode.OK);
-        await p.AssertSameAsMissingAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/episodic/{target}/sessions/s-1"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/episodic/{E(agent)}/sessions/s-1", p.Ct), HttpStatusCode.OK);
+        await p.AssertAgentUnreachableAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/episodic/{E(target)}/sessions/s-1"), p.Ct), agent);
     }
     private static async Task WritingThroughTheWholeAgentRouteForAnotherTenantsAgentWritesOnesOwn(Parties p)
     {
@@ -383,9 +414,7 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         var ofA = await Envelope.ReadDataAsync(await p.A.Client.PostAsJsonAsync("/v1/memory/search", new { query = Content, agent_id = agent }, p.Ct), HttpStatusCode.OK);
         Assert.Contains(ofA.GetProperty("results").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
 
-        await p.AssertSameAsMissingAsync(
-            target => p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/search"), new { query = Content, agent_id = target, threshold = 0.0, tenant_id = p.A.TenantId }, p.Ct),
-            agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(target => p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/search"), new { query = Content, agent_id = target, threshold = 0.0, tenant_id = p.A.TenantId }, p.Ct), agent);
         var wholeTenant = await Envelope.ReadDataAsync(
             await p.B.Client.PostAsJsonAsync(p.AsB("/v1/memory/search"), new { query = Content, threshold = 0.0, top_k = 100, tenant_id = p.A.TenantId }, p.Ct), HttpStatusCode.OK);
         Assert.DoesNotContain(wholeTenant.GetProperty("results").EnumerateArray(),
@@ -396,9 +425,9 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
     {
         var agent = Parties.NewAgent("all-read");
         await p.SeedAgentAsync(agent, "Tenant A's agent remembers the warehouse code.");
-        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/{agent}", p.Ct), HttpStatusCode.OK);
+        var ofA = await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/{E(agent)}", p.Ct), HttpStatusCode.OK);
         Assert.True(ofA.GetProperty("state").ValueKind == JsonValueKind.Object && ofA.GetProperty("semantic").GetArrayLength() == 1 && ofA.GetProperty("episodic").GetArrayLength() == 1, $"A's agent: {ofA}");
-        await p.AssertSameAsMissingAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/{target}"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/{E(target)}"), p.Ct), agent);
     }
 
     private static async Task PurgingAnotherTenantsAgentDeletesNothing(Parties p)
@@ -406,7 +435,7 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         var agent = Parties.NewAgent("all-purge");
         var id = await p.SeedAgentAsync(agent, "Tenant A's agent must survive another tenant's purge.");
         var before = await p.HoldingsOfAAsync(agent, id);
-        await p.AssertSameAsMissingAsync(target => p.B.Client.DeleteAsync(p.AsB($"/v1/memory/{target}"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(target => p.B.Client.DeleteAsync(p.AsB($"/v1/memory/{E(target)}"), p.Ct), agent);
         Assert.Equal(before, await p.HoldingsOfAAsync(agent, id));
     }
 
@@ -415,13 +444,13 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         var agent = Parties.NewAgent("all-export");
         const string Content = "Tenant A's export holds the supplier's private phone number.";
         await p.SeedAgentAsync(agent, Content);
-        using (var ofA = await p.A.Client.GetAsync($"/v1/memory/{agent}/export", p.Ct))
+        using (var ofA = await p.A.Client.GetAsync($"/v1/memory/{E(agent)}/export", p.Ct))
         {
             Assert.Equal(HttpStatusCode.OK, ofA.StatusCode);
             Assert.Contains(Content, await ofA.Content.ReadAsStringAsync(p.Ct), StringComparison.Ordinal);
         }
 
-        await p.AssertSameAsMissingAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/{target}/export"), p.Ct), agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(target => p.B.Client.GetAsync(p.AsB($"/v1/memory/{E(target)}/export"), p.Ct), agent);
     }
 
     private static async Task ImportingAnotherTenantsExportWritesOnlyIntoOnesOwnTenant(Parties p)
@@ -429,7 +458,7 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         var agent = Parties.NewAgent("all-import");
         var id = await p.SeedAgentAsync(agent, "Tenant A's memory, exported and carried to another tenant.");
         var before = await p.HoldingsOfAAsync(agent, id);
-        var export = await p.A.Client.GetStringAsync($"/v1/memory/{agent}/export", p.Ct);
+        var export = await p.A.Client.GetStringAsync($"/v1/memory/{E(agent)}/export", p.Ct);
         Assert.Contains(agent, export, StringComparison.Ordinal);
 
         // The file claims A's tenant in its header; the records land in the importer's tenant only.
@@ -438,7 +467,7 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
         await Envelope.ReadDataAsync(await p.B.Client.PostAsync(p.AsB("/v1/memory/import"), file, p.Ct), HttpStatusCode.OK);
 
         Assert.Equal(before, await p.HoldingsOfAAsync(agent, id));
-        var ofB = await Envelope.ReadDataAsync(await p.B.Client.GetAsync($"/v1/memory/{agent}", p.Ct), HttpStatusCode.OK);
+        var ofB = await Envelope.ReadDataAsync(await p.B.Client.GetAsync($"/v1/memory/{E(agent)}", p.Ct), HttpStatusCode.OK);
         Assert.Equal(JsonValueKind.Object, ofB.GetProperty("state").ValueKind);
     }
 
@@ -446,11 +475,9 @@ public sealed class CrossTenantMatrixTests(MnemoraApp system)
     {
         var agent = Parties.NewAgent("all-summary");
         await Envelope.ReadDataAsync(await p.SeedEpisodeAsync(agent), HttpStatusCode.Created);
-        await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/episodic/{agent}/sessions/s-1", p.Ct), HttpStatusCode.OK);
+        await Envelope.ReadDataAsync(await p.A.Client.GetAsync($"/v1/memory/episodic/{E(agent)}/sessions/s-1", p.Ct), HttpStatusCode.OK);
         var vectorsOfB = (await Envelope.ReadDataAsync(await p.B.Client.GetAsync("/v1/usage", p.Ct), HttpStatusCode.OK)).GetProperty("vectors_stored").GetInt64();
-        await p.AssertSameAsMissingAsync(
-            target => p.B.Client.PostAsJsonAsync(p.AsB($"/v1/memory/episodic/{target}/summarize"), new { session_id = "s-1", tenant_id = p.A.TenantId }, p.Ct),
-            agent, Parties.NewAgent("nowhere"));
+        await p.AssertAgentUnreachableAsync(target => p.B.Client.PostAsJsonAsync(p.AsB($"/v1/memory/episodic/{E(target)}/summarize"), new { session_id = "s-1", tenant_id = p.A.TenantId }, p.Ct), agent);
         Assert.Equal(vectorsOfB, (await Envelope.ReadDataAsync(await p.B.Client.GetAsync("/v1/usage", p.Ct), HttpStatusCode.OK)).GetProperty("vectors_stored").GetInt64());
     }
 }

@@ -100,8 +100,10 @@ public sealed class HostileInputTests(MnemoraApp system)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var tenant = await system.CreateTenantAsync("scale", cancellationToken);
-        const string IdChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@";
-        var agents = Gen.Char[IdChars].Array[3, 40].Select(c => new string(c)).Where(id => id is not "." and not "..");
+        // Any id the contract accepts: letters, digits and the characters frameworks and attackers put in ids
+        // (traversals, slashes, percent-escapes, '|', spaces, look-alikes, non-ASCII letters, an invisible one).
+        const string IdChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@/|% ~+?&=;,'\"\\\u00E9\u0430\u0455\u540D\u200B";
+        var agents = Gen.Char[IdChars].Array[1, 60].Select(c => new string(c)).Where(id => id is not "." and not "..");
         // Any text but NUL (PostgreSQL text cannot hold it) and lone surrogates (not Unicode text).
         var text = Gen.Frequency(
             (2, Gen.OneOf(HostileInput.Payloads)),
@@ -174,21 +176,25 @@ public sealed class HostileInputTests(MnemoraApp system)
         Assert.True(document.RootElement.TryGetProperty("data", out _) && document.RootElement.TryGetProperty("meta", out _), $"{status} without the success envelope: {body}");
     }
 
-    /// <summary>State in two sessions, episodes and a semantic memory for the tenant's agent <c>fz-agent</c>.</summary>
+    /// <summary>
+    /// State in two sessions, episodes and a semantic memory for the tenant's agent. The agent and the second
+    /// session have hostile but valid ids (a traversal, <c>/</c>, a literal <c>%2F</c>, <c>|</c>, a look-alike
+    /// letter), so every fuzzed request that names them carries one too.
+    /// </summary>
     private static async Task<FuzzTargets> SeedAsync(TestTenant tenant, string otherTenantId, CancellationToken cancellationToken)
     {
-        const string Agent = "fz-agent";
-        string[] sessions = ["default", "s-1"];
+        var agent = $"../{otherTenantId}/fz agent|%2F\u0455";
+        string[] sessions = ["default", "../s 1|%2e%2e/x"];
         foreach (var session in sessions)
         {
-            await Envelope.ReadDataAsync(await tenant.Client.PostAsJsonAsync("/v1/state", new { agent_id = Agent, session_id = session, data = new { seed = session } }, cancellationToken), HttpStatusCode.Created);
-            await Envelope.ReadDataAsync(await tenant.Client.PostAsJsonAsync("/v1/memory/episodic", new { agent_id = Agent, session_id = session, type = "observation", content = $"seeded in {session}" }, cancellationToken), HttpStatusCode.Created);
+            await Envelope.ReadDataAsync(await tenant.Client.PostAsJsonAsync("/v1/state", new { agent_id = agent, session_id = session, data = new { seed = session } }, cancellationToken), HttpStatusCode.Created);
+            await Envelope.ReadDataAsync(await tenant.Client.PostAsJsonAsync("/v1/memory/episodic", new { agent_id = agent, session_id = session, type = "observation", content = $"seeded in {session}" }, cancellationToken), HttpStatusCode.Created);
         }
 
         var memory = await Envelope.ReadDataAsync(
-            await tenant.Client.PostAsJsonAsync("/v1/memory/semantic", new { agent_id = Agent, content = $"The seeded fact of {tenant.TenantId}.", metadata = new { seed = true } }, cancellationToken),
+            await tenant.Client.PostAsJsonAsync("/v1/memory/semantic", new { agent_id = agent, content = $"The seeded fact of {tenant.TenantId}.", metadata = new { seed = true } }, cancellationToken),
             HttpStatusCode.Created);
-        return new FuzzTargets(Agent, sessions, [memory.GetProperty("id").GetString()!], otherTenantId);
+        return new FuzzTargets(agent, sessions, [memory.GetProperty("id").GetString()!], otherTenantId);
     }
 
     /// <summary>Everything the tenant can read of its seeded agent, and its usage but for the call counters (reading counts as a call).</summary>
@@ -197,12 +203,12 @@ public sealed class HostileInputTests(MnemoraApp system)
         var parts = new List<string>();
         foreach (var session in targets.Sessions)
         {
-            parts.Add(await ResponseShape.OfAsync(await client.GetAsync($"/v1/state/{targets.AgentId}?session_id={session}", cancellationToken), cancellationToken));
-            parts.Add(await ResponseShape.OfAsync(await client.GetAsync($"/v1/memory/episodic/{targets.AgentId}/sessions/{session}", cancellationToken), cancellationToken));
+            parts.Add(await ResponseShape.OfAsync(await client.GetAsync($"/v1/state/{Uri.EscapeDataString(targets.AgentId)}?session_id={Uri.EscapeDataString(session)}", cancellationToken), cancellationToken));
+            parts.Add(await ResponseShape.OfAsync(await client.GetAsync($"/v1/memory/episodic/{Uri.EscapeDataString(targets.AgentId)}/sessions/{Uri.EscapeDataString(session)}", cancellationToken), cancellationToken));
         }
 
-        parts.Add(await ResponseShape.OfAsync(await client.GetAsync($"/v1/state/{targets.AgentId}/sessions", cancellationToken), cancellationToken));
-        parts.Add(await ResponseShape.OfAsync(await client.GetAsync($"/v1/memory/episodic/{targets.AgentId}?limit=1000", cancellationToken), cancellationToken));
+        parts.Add(await ResponseShape.OfAsync(await client.GetAsync($"/v1/state/{Uri.EscapeDataString(targets.AgentId)}/sessions", cancellationToken), cancellationToken));
+        parts.Add(await ResponseShape.OfAsync(await client.GetAsync($"/v1/memory/episodic/{Uri.EscapeDataString(targets.AgentId)}?limit=1000", cancellationToken), cancellationToken));
         foreach (var id in targets.MemoryIds)
         {
             parts.Add(await ResponseShape.OfAsync(await client.GetAsync($"/v1/memory/semantic/{id}", cancellationToken), cancellationToken));
