@@ -9,25 +9,46 @@ namespace Mnemora.Api.Tenancy;
 internal sealed record KeyOwner(string TenantId, TenantTier Tier, string KeyId = "");
 
 /// <summary>
-/// Resolves a key hash to its live tenant, caching each answer (found or not) for at most
-/// <see cref="TenancyOptions.ApiKeyCacheDuration"/>: a revoked key or deleted tenant stops
-/// working within that time on every replica, and a flood of one bad key costs one lookup.
+/// Resolves a key hash to its live tenant. An answer is trusted for at most
+/// <see cref="TenancyOptions.ApiKeyCacheDuration"/> after the store was read, so a revoked key or a
+/// deleted tenant stops working within that time on every replica, and a flood of one bad key costs
+/// one lookup. A live key seen in the last <see cref="KeepFor"/> is read again in the background
+/// before its answer grows that old (every key due, in a few batch reads), so an agent calling every
+/// few seconds never waits for a key lookup; one the refresh could not read (a store outage) is looked
+/// up on the request path again once its answer is too old.
 /// </summary>
-internal sealed class ApiKeyResolver(ApiKeyStore keys, TenantStore store, TimeProvider time, IOptions<TenancyOptions> options) : IDisposable
+internal sealed partial class ApiKeyResolver(
+    ApiKeyStore keys,
+    TenantStore store,
+    TimeProvider time,
+    IOptions<TenancyOptions> options,
+    ILogger<ApiKeyResolver> logger) : BackgroundService
 {
-    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    /// <summary>How long after its last call a live key stays refreshed in the background.</summary>
+    public static readonly TimeSpan KeepFor = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<string, LiveKey> _live = new(StringComparer.Ordinal);
+    private readonly MemoryCache _unknown = new(new MemoryCacheOptions { SizeLimit = 100_000 });
     private readonly ConcurrentDictionary<string, Lazy<Task<KeyOwner?>>> _inFlight = new(StringComparer.Ordinal);
 
+    private TimeSpan TrustFor => options.Value.ApiKeyCacheDuration;
+
     /// <summary>
-    /// The key's owner (null when unknown or revoked): from the cache, else from a lookup already
-    /// running for the same hash (a burst of calls with one key costs one lookup), else from a new
-    /// lookup if <paramref name="admit"/> allows it. Null (no task) when it does not.
+    /// The key's owner (null when unknown or revoked): from a recent enough answer, else from a lookup
+    /// already running for the same hash (a burst of calls with one key costs one lookup), else from a
+    /// new lookup if <paramref name="admit"/> allows it. Null (no task) when it does not.
     /// </summary>
     public Task<KeyOwner?>? TryResolve(string keyHash, Func<bool> admit)
     {
-        if (_cache.TryGetValue(keyHash, out KeyOwner? cached))
+        if (_live.TryGetValue(keyHash, out var live) && time.GetElapsedTime(live.ReadAt) < TrustFor)
         {
-            return Task.FromResult(cached);
+            live.LastSeen = time.GetTimestamp();
+            return Task.FromResult<KeyOwner?>(live.Owner);
+        }
+
+        if (_unknown.TryGetValue(keyHash, out _))
+        {
+            return Task.FromResult<KeyOwner?>(null);
         }
 
         if (_inFlight.TryGetValue(keyHash, out var running))
@@ -40,7 +61,7 @@ internal sealed class ApiKeyResolver(ApiKeyStore keys, TenantStore store, TimePr
             return null;
         }
 
-        var lookup = new Lazy<Task<KeyOwner?>>(() => LookUpAndCacheAsync(keyHash));
+        var lookup = new Lazy<Task<KeyOwner?>>(() => LookUpAndRememberAsync(keyHash));
         var winner = _inFlight.GetOrAdd(keyHash, lookup);
         if (ReferenceEquals(winner, lookup))
         {
@@ -51,40 +72,143 @@ internal sealed class ApiKeyResolver(ApiKeyStore keys, TenantStore store, TimePr
         return winner.Value;
     }
 
-    // Shared by every request waiting for it, so no one request's cancellation ends it; the store clients' timeouts bound it.
-    private async Task<KeyOwner?> LookUpAndCacheAsync(string keyHash)
+    /// <summary>
+    /// Reads again every live key seen in the last <see cref="KeepFor"/> whose answer is half its trust
+    /// old, and forgets the others. Runs in the background twice per trust period; public for tests.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var owner = await LookUpAsync(keyHash, CancellationToken.None);
-        _cache.Set(keyHash, owner, new MemoryCacheEntryOptions
+        var due = new List<KeyValuePair<string, LiveKey>>();
+        foreach (var entry in _live)
         {
-            Size = 1,
-            AbsoluteExpirationRelativeToNow = options.Value.ApiKeyCacheDuration,
-        });
+            if (time.GetElapsedTime(entry.Value.LastSeen) > KeepFor)
+            {
+                _live.TryRemove(entry);
+            }
+            else if (time.GetElapsedTime(entry.Value.ReadAt) >= TrustFor / 2)
+            {
+                due.Add(entry);
+            }
+        }
+
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        var readAt = time.GetTimestamp();
+        var found = await keys.FindKeysAsync(due.Select(e => e.Key), cancellationToken);
+        var tenants = await store.GetTenantsAsync(found.Values.Select(k => k.TenantId), cancellationToken);
+        var used = new List<(ApiKeyRecord Key, DateTime SeenAt)>();
+        foreach (var (keyHash, live) in due)
+        {
+            var owner = found.TryGetValue(keyHash, out var key) ? OwnerOf(keyHash, key, tenants.GetValueOrDefault(key.TenantId)) : null;
+            if (owner is null)
+            {
+                _live.TryRemove(KeyValuePair.Create(keyHash, live));
+                RememberUnknown(keyHash);
+                continue;
+            }
+
+            // Only the entry that was read: a lookup on the request path may have replaced it meanwhile.
+            _live.TryUpdate(keyHash, new LiveKey(owner, readAt, live.LastSeen), live);
+            used.Add((key!, time.GetUtcNow().UtcDateTime - time.GetElapsedTime(live.LastSeen)));
+        }
+
+        await Parallel.ForEachAsync(used, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            (use, ct) => new ValueTask(TouchIfDueAsync(use.Key, use.SeenAt, ct)));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (TrustFor <= TimeSpan.Zero)
+        {
+            // Answers are not trusted at all: every call looks its key up, and there is nothing to refresh.
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TrustFor / 2, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await RefreshAsync(stoppingToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // Nothing is trusted longer for it: keys not read again are looked up on their next call.
+                    Log.RefreshFailed(logger, exception);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override void Dispose()
+    {
+        _unknown.Dispose();
+        base.Dispose();
+    }
+
+    // Shared by every request waiting for it, so no one request's cancellation ends it; the store clients' timeouts bound it.
+    private async Task<KeyOwner?> LookUpAndRememberAsync(string keyHash)
+    {
+        var readAt = time.GetTimestamp();
+        var key = await keys.FindKeyAsync(keyHash, CancellationToken.None);
+        var tenant = key is null ? null : await store.GetTenantAsync(key.TenantId, CancellationToken.None);
+        var owner = key is null ? null : OwnerOf(keyHash, key, tenant);
+        if (owner is null)
+        {
+            _live.TryRemove(keyHash, out _);
+            RememberUnknown(keyHash);
+            return null;
+        }
+
+        _live[keyHash] = new LiveKey(owner, readAt, time.GetTimestamp());
+        await TouchIfDueAsync(key!, time.GetUtcNow().UtcDateTime, CancellationToken.None);
         return owner;
     }
 
-    private async Task<KeyOwner?> LookUpAsync(string keyHash, CancellationToken cancellationToken)
+    private static KeyOwner? OwnerOf(string keyHash, ApiKeyRecord key, TenantRecord? tenant) =>
+        key.IsRevoked || !ApiKeys.HashesEqual(key.KeyHash, keyHash) || tenant is null || tenant.IsDeleted
+            ? null
+            : new KeyOwner(tenant.TenantId, TenantTiers.Parse(tenant.Tier), key.KeyId);
+
+    private void RememberUnknown(string keyHash)
     {
-        var key = await keys.FindKeyAsync(keyHash, cancellationToken);
-        if (key is null || key.IsRevoked || !ApiKeys.HashesEqual(key.KeyHash, keyHash))
+        if (TrustFor > TimeSpan.Zero)
         {
-            return null;
+            _unknown.Set(keyHash, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TrustFor });
         }
-
-        var tenant = await store.GetTenantAsync(key.TenantId, cancellationToken);
-        if (tenant is null || tenant.IsDeleted)
-        {
-            return null;
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        if (key.LastUsedAt is not { } last || now - last >= options.Value.LastUsedResolution)
-        {
-            await keys.TouchKeyAsync(keyHash, now, cancellationToken);
-        }
-
-        return new KeyOwner(tenant.TenantId, TenantTiers.Parse(tenant.Tier), key.KeyId);
     }
 
-    public void Dispose() => _cache.Dispose();
+    /// <summary>Records when the key was last used, at most once per <see cref="TenancyOptions.LastUsedResolution"/>.</summary>
+    private Task TouchIfDueAsync(ApiKeyRecord key, DateTime usedAt, CancellationToken cancellationToken) =>
+        key.LastUsedAt is not { } last || usedAt - last >= options.Value.LastUsedResolution
+            ? keys.TouchKeyAsync(key.KeyHash, usedAt, cancellationToken)
+            : Task.CompletedTask;
+
+    /// <summary>A live key's owner as read at <see cref="ReadAt"/>, and when a call last presented it (timestamps).</summary>
+    private sealed class LiveKey(KeyOwner owner, long readAt, long lastSeen)
+    {
+        public KeyOwner Owner { get; } = owner;
+
+        public long ReadAt { get; } = readAt;
+
+        public long LastSeen
+        {
+            get => Volatile.Read(ref lastSeen);
+            set => Volatile.Write(ref lastSeen, value);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the live API keys again; each is looked up on its next call once its answer is too old")]
+        public static partial void RefreshFailed(ILogger logger, Exception exception);
+    }
 }

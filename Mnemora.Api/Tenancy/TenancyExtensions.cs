@@ -21,6 +21,7 @@ internal static class TenancyExtensions
 
         builder.Services.AddScoped<TenantContext>();
         builder.Services.AddSingleton<ApiKeyResolver>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ApiKeyResolver>());
         builder.Services.AddSingleton<CallLeases>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CallLeases>());
         builder.AddKeyGuard();

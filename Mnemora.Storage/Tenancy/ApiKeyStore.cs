@@ -60,6 +60,13 @@ public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
         return response.Item is { Count: > 0 } item ? ToKey(item) : null;
     }
 
+    /// <summary>The keys with these hashes that exist, revoked or not, by hash (consistent batch reads, 100 keys a request).</summary>
+    public async Task<IReadOnlyDictionary<string, ApiKeyRecord>> FindKeysAsync(IEnumerable<string> keyHashes, CancellationToken cancellationToken)
+    {
+        var items = await dynamo.BatchGetAllAsync(Table, keyHashes.Select(hash => Key(TenantItems.KeyPk(hash), TenantItems.KeySk)), cancellationToken);
+        return items.Select(ToKey).ToDictionary(k => k.KeyHash, StringComparer.Ordinal);
+    }
+
     /// <summary>Records when a key was last used (callers throttle this; it is not needed per request).</summary>
     public Task TouchKeyAsync(string keyHash, DateTime at, CancellationToken cancellationToken) =>
         dynamo.UpdateItemAsync(new UpdateItemRequest

@@ -69,6 +69,13 @@ public sealed class TenantStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
         return response.Item is { Count: > 0 } item ? ToTenant(item) : null;
     }
 
+    /// <summary>The tenants with these ids that exist, deleted ones included, by id (consistent batch reads).</summary>
+    public async Task<IReadOnlyDictionary<string, TenantRecord>> GetTenantsAsync(IEnumerable<string> tenantIds, CancellationToken cancellationToken)
+    {
+        var profiles = await dynamo.BatchGetAllAsync(Table, tenantIds.Distinct(StringComparer.Ordinal).Select(id => Key(TenantItems.TenantPk(id), TenantItems.ProfileSk)), cancellationToken);
+        return profiles.Select(ToTenant).ToDictionary(t => t.TenantId, StringComparer.Ordinal);
+    }
+
     /// <summary>Every tenant, deleted ones included, ordered by id.</summary>
     public async Task<IReadOnlyList<TenantRecord>> ListTenantsAsync(CancellationToken cancellationToken)
     {
