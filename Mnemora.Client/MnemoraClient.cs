@@ -127,7 +127,7 @@ public sealed class MnemoraClient
     /// <param name="topK">At most this many results, 1–100; the server's default is 10.</param>
     /// <param name="threshold">Only results with <see cref="SemanticMemory.SimilarityScore"/> at least this, 0–1; the server's default is 0.1.</param>
     /// <param name="metadataFilter">Only memories whose metadata has each of these keys with an equal value.</param>
-    /// <param name="mode">How to rank: by meaning (<see cref="SearchMode.Vector"/>, the server's default), <see cref="SearchMode.Hybrid"/> or by words.</param>
+    /// <param name="mode">How to rank: <see cref="SearchMode.Hybrid"/> (the server's default: by meaning, with exact ids, codes and names found by their words), by meaning alone (<see cref="SearchMode.Vector"/>) or by words.</param>
     /// <param name="filter">Metadata operators (<c>$eq $ne $in $nin $gt $gte $lt $lte $exists</c>, <c>$and</c>/<c>$or</c>), e.g. <c>{"priority": {"$gte": 2}}</c>.</param>
     /// <param name="createdAfter">Only memories stored after this instant.</param>
     /// <param name="createdBefore">Only memories stored before this instant.</param>

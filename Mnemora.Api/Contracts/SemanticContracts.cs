@@ -38,8 +38,7 @@ public sealed record SemanticVersionResponse(long Version, string Change, string
 
 /// <summary>
 /// <c>POST /v1/memory/semantic/search</c>. <see cref="Mode"/> is <c>hybrid</c> (default), <c>vector</c> or <c>keyword</c>;
-/// <see cref="Threshold"/> bounds <c>similarity_score</c> of hits found by meaning (in <c>vector</c> mode, every hit;
-/// in <c>hybrid</c>, a hit that also matched the query's words stays whatever its similarity; <c>keyword</c> ignores it).
+/// <see cref="Threshold"/> bounds <c>similarity_score</c> of every hit in <c>vector</c> and <c>hybrid</c> mode; <c>keyword</c> ignores it.
 /// <see cref="Filter"/> takes metadata operators; <see cref="MetadataFilter"/> keeps its containment meaning.
 /// </summary>
 public sealed record SearchSemanticRequest(

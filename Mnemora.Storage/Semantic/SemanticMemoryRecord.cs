@@ -47,7 +47,7 @@ public sealed record NewSemanticMemory(string AgentId, string Namespace, string 
 
 /// <summary>
 /// A search; null filters do not filter. <see cref="Text"/> is the query's text, needed by the keyword and hybrid
-/// modes; <see cref="Threshold"/> bounds the similarity of vector hits (keyword hits are kept whatever their similarity).
+/// modes; <see cref="Threshold"/> bounds the similarity of every result in vector and hybrid mode (keyword mode ignores it).
 /// </summary>
 public sealed record SemanticQuery(
     float[] Embedding, string? AgentId, string? Namespace, string? MetadataFilterJson, int TopK, double Threshold,

@@ -31,8 +31,9 @@ public sealed partial class SemanticMemoryRepository
 
         // Each ranking contributes a deeper list than top_k, so a memory ranked well by one and fairly by the other can win.
         var depth = Math.Min(Math.Max(3 * query.TopK, 30), 300);
+        // The threshold bounds every result's similarity, as in vector mode: hybrid is the default, and a client's threshold keeps its meaning.
         var (vector, keyword) = await SearchInTransactionAsync(connection, transaction, tenantId, query with { TopK = depth }, depth, cancellationToken);
-        return Fuse(vector, keyword, query.TopK);
+        return Fuse(vector, [.. keyword.Where(match => match.Similarity >= query.Threshold)], query.TopK);
     }
 
     /// <summary>Reciprocal rank fusion: a memory scores the sum of 1 / (60 + rank) over the rankings it appears in.</summary>
@@ -67,7 +68,25 @@ public sealed partial class SemanticMemoryRepository
             .Take(MaxKeywordWords));
 
     /// <summary>
-    /// Live memories holding any of the query's words, ranked first by holding all of them (web-search syntax: quotes
+    /// The keyword query that hybrid search fuses with the vector ranking: any of the query's identifier-like words
+    /// (holding a digit, in capitals, or capitalised after the first word: ids, codes, names), or, in a query without
+    /// one, all of its words. Words that merely occur in many memories ("week", "customer") would otherwise lift
+    /// memories that share one of them above the vector ranking's best answer to a paraphrase.
+    /// </summary>
+    public static string HybridKeywordQuery(string text)
+    {
+        var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var identifiers = words.Select(word => word.Trim(s_punctuation)).Where(IsIdentifierLike).ToList();
+        return identifiers.Count > 0 ? AnyWordQuery(string.Join(' ', identifiers)) : text;
+    }
+
+    private static readonly char[] s_punctuation = ['"', '\'', '?', '!', ',', '.', ';', ':', '(', ')', '[', ']'];
+
+    private static bool IsIdentifierLike(string word, int position) =>
+        word.Length >= 2 && (word.Any(char.IsDigit) || word.All(c => !char.IsLetter(c) || char.IsUpper(c)) || (position > 0 && char.IsUpper(word[0])));
+
+    /// <summary>
+    /// Live memories holding any of the query's words (in hybrid mode, <see cref="HybridKeywordQuery"/>), ranked first by holding all of them (web-search syntax: quotes
     /// make a phrase, a minus excludes) and then by cover density, normalised to [0, 1); the rank is the score.
     /// </summary>
     private static NpgsqlBatchCommand KeywordCommand(string tenantId, SemanticQuery query, int limit)
@@ -85,7 +104,7 @@ public sealed partial class SemanticMemoryRepository
             """);
         AddFilterParameters(command.Parameters, tenantId, query);
         command.Parameters.AddWithValue("embedding", new Vector(query.Embedding));
-        command.Parameters.AddWithValue("any_words", AnyWordQuery(query.Text ?? string.Empty));
+        command.Parameters.AddWithValue("any_words", query.Mode == SearchMode.Hybrid ? HybridKeywordQuery(query.Text ?? string.Empty) : AnyWordQuery(query.Text ?? string.Empty));
         command.Parameters.AddWithValue("all_words", query.Text ?? string.Empty);
         command.Parameters.AddWithValue("keyword_limit", limit);
         return command;

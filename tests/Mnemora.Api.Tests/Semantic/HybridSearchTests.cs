@@ -37,6 +37,30 @@ public sealed class HybridSearchTests(MnemoraApp system)
     }
 
     [Fact]
+    public async Task APhrasingWithCommonWordsRanksAsByMeaningInHybridMode()
+    {
+        using var tenant = await system.CreateTenantAsync(cancellationToken: TestContext.Current.CancellationToken);
+        const string Answer = "The staging database is wiped every Sunday night.";
+        await tenant.StoreAsync(new { agent_id = Agent, content = Answer });
+        // Each shares ordinary words with the question, none its meaning.
+        foreach (var distractor in (string[])[
+            "The fire alarm test takes place on the first Monday of the quarter.",
+            "Data protection training is part of every new hire's first week.",
+            "The environment team plants trees along the car park each spring.",
+            "Customers get a receipt by e-mail after each payment."])
+        {
+            await tenant.StoreAsync(new { agent_id = Agent, content = distractor });
+        }
+
+        const string Question = "when does the test environment data get erased";
+        var byMeaning = await tenant.SearchAsync(new { query = Question, agent_id = Agent, mode = "vector" });
+        var hybrid = await tenant.SearchAsync(new { query = Question, agent_id = Agent, mode = "hybrid" });
+
+        Assert.Equal(Answer, byMeaning[0].Content());
+        Assert.Equal(Answer, hybrid[0].Content());
+    }
+
+    [Fact]
     public async Task KeywordModeFindsOnlyMemoriesHoldingTheWords()
     {
         using var tenant = await SeedAsync(system);
