@@ -108,23 +108,73 @@ public sealed class ExportImportTests(MnemoraApp system)
         // A worker that keeps one day hot moves exactly the imported old episodes.
         await using (var worker = await WorkerProcess.StartAsync(system.App, TimeSpan.FromDays(1), faultFile: null))
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(90));
-            try
-            {
-                while (await host.HotCountAsync(tenant.TenantId, Agent, timeout.Token) > 2)
-                {
-                    await Task.Delay(250, timeout.Token);
-                }
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                Assert.Fail($"The worker did not move the imported episodes within 90 s. Its output:\n{worker.Output}");
-            }
+            await UntilAsync(worker, "move the imported episodes", async t => await host.HotCountAsync(tenant.TenantId, Agent, t) <= 2, ct);
         }
 
         Assert.Equal(20, (await host.ColdBatchesAsync(tenant.TenantId, Agent, ct)).Sum(b => b.Count));
         AssertSameRecords(file, await tenant.ExportAgentAsync(Agent, ct));
+    }
+
+    [Fact]
+    public async Task TheWorkerProcessDeletesEpisodesPastTheTenantsRetentionHotAndCold()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var host = await MemoryHost.CreateAsync(system.App);
+        using var tenant = await system.CreateTenantAsync("pro", ct);
+        var now = DateTimeOffset.UtcNow;
+        await tenant.ImportOkAsync(TransferClient.File(
+            [
+                .. Enumerable.Range(0, 10).Select(i => EpisodeLine(now.AddDays(-60).AddMinutes(i), $"expired {i}", "s-expired")),
+                .. Enumerable.Range(0, 10).Select(i => EpisodeLine(now.AddDays(-5).AddMinutes(i), $"kept {i}", "s-kept")),
+                .. Enumerable.Range(0, 2).Select(i => EpisodeLine(now.AddSeconds(i - 2), $"new {i}", "s-new")),
+            ]), ct);
+
+        // With no retention set, a worker keeping one day hot moves all twenty old episodes to S3.
+        await using (var worker = await WorkerProcess.StartAsync(system.App, TimeSpan.FromDays(1), faultFile: null))
+        {
+            await UntilAsync(worker, "move the old episodes", async t => await host.HotCountAsync(tenant.TenantId, Agent, t) == 2, ct);
+        }
+
+        Assert.Equal(20, (await host.ColdBatchesAsync(tenant.TenantId, Agent, ct)).Sum(b => b.Count));
+
+        // Thirty days of retention, and five more hot episodes older than that.
+        using (var admin = system.CreateOperatorClient())
+        {
+            await Envelope.ReadDataAsync(await admin.PatchAsJsonAsync($"/admin/v1/tenants/{tenant.TenantId}", new { retention_days = 30 }, ct), HttpStatusCode.OK);
+        }
+
+        await tenant.ImportOkAsync(TransferClient.File([.. Enumerable.Range(0, 5).Select(i => EpisodeLine(now.AddDays(-45).AddMinutes(i), $"expired hot {i}", "s-expired-hot"))]), ct);
+        Assert.Equal(7, await host.HotCountAsync(tenant.TenantId, Agent, ct));
+
+        // The next worker's first cycle enforces it: the cold batch past it and the hot episodes past it are gone.
+        await using (var worker = await WorkerProcess.StartAsync(system.App, TimeSpan.FromDays(1), faultFile: null))
+        {
+            await UntilAsync(worker, "delete the episodes past retention", async t =>
+                await host.HotCountAsync(tenant.TenantId, Agent, t) == 2 && (await host.ColdBatchesAsync(tenant.TenantId, Agent, t)).Sum(b => b.Count) == 10, ct);
+        }
+
+        var left = await Envelope.ReadDataAsync(await tenant.Client.GetAsync($"/v1/memory/episodic/{Agent}?limit=1000", ct), HttpStatusCode.OK);
+        Assert.Equal(
+            [.. Enumerable.Range(0, 10).Select(i => $"kept {i}"), "new 0", "new 1"],
+            left.GetProperty("episodes").EnumerateArray().Select(e => e.GetProperty("content").GetString()!).Order(StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Polls until the condition holds, for at most two minutes; fails with the worker's output otherwise.</summary>
+    private static async Task UntilAsync(WorkerProcess worker, string what, Func<CancellationToken, Task<bool>> condition, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        try
+        {
+            while (!await condition(timeout.Token))
+            {
+                await Task.Delay(250, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Assert.Fail($"The worker did not {what} within 2 minutes. Its output:\n{worker.Output}");
+        }
     }
 
     [Fact]
