@@ -95,8 +95,7 @@ internal sealed class AuthQuotaBenchmark : IBenchmark
         var withoutAuth = new Measurement($"{tier}: same without auth+quota", without.TotalCount, TimeSpan.FromTicks(withoutTotal), without);
         Console.WriteLine(withAuth);
         Console.WriteLine(withoutAuth);
-        differences.Sort();
-        double Paired(double p) => differences[Math.Min(differences.Count - 1, (int)Math.Ceiling(p / 100 * differences.Count) - 1)] / (double)TimeSpan.TicksPerMillisecond;
+        double Paired(double p) => Measure.PairedPercentile(differences, p);
         var (p50, p99) = (Paired(50), Paired(99));
         BenchmarkResults.Goal(Name, $"{tier}: auth+quota added p50 <= 0.3 ms (paired)", p50 <= 0.3, $"{p50:F2} ms");
         BenchmarkResults.Goal(Name, $"{tier}: auth+quota added p99 <= 1 ms (paired)", p99 <= 1, $"{p99:F2} ms");

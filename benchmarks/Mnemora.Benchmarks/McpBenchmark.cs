@@ -79,8 +79,7 @@ internal sealed class McpBenchmark : IBenchmark
 
         Console.WriteLine(new Measurement("http POST /v1/memory/search", viaHttp.TotalCount, TimeSpan.FromTicks(httpTotal), viaHttp));
         Console.WriteLine(new Measurement("mcp recall (same query, paired)", viaMcp.TotalCount, TimeSpan.FromTicks(mcpTotal), viaMcp));
-        differences.Sort();
-        double Paired(double p) => differences[Math.Min(differences.Count - 1, (int)Math.Ceiling(p / 100 * differences.Count) - 1)] / (double)TimeSpan.TicksPerMillisecond;
+        double Paired(double p) => Measure.PairedPercentile(differences, p);
         BenchmarkResults.Goal(Name, "MCP recall adds <= 2 ms at p50 over the HTTP search (paired)", Paired(50) <= 2,
             $"{Paired(50):F2} ms; p95 {Paired(95):F2} ms; http p50 {viaHttp.GetValueAtPercentile(50) / (double)TimeSpan.TicksPerMillisecond:F2} ms, mcp p50 {viaMcp.GetValueAtPercentile(50) / (double)TimeSpan.TicksPerMillisecond:F2} ms");
     }

@@ -66,6 +66,13 @@ internal static class Measure
         return measurement;
     }
 
+    /// <summary>The <paramref name="p"/>th percentile, in milliseconds, of paired differences in ticks (sorted in place).</summary>
+    public static double PairedPercentile(List<long> differences, double p)
+    {
+        differences.Sort();
+        return differences[Math.Min(differences.Count - 1, (int)Math.Ceiling(p / 100 * differences.Count) - 1)] / (double)TimeSpan.TicksPerMillisecond;
+    }
+
     /// <summary>Times one run of a long operation (a purge, a cold replay) and prints it.</summary>
     public static async Task<TimeSpan> OnceAsync(string label, Func<CancellationToken, Task> operation, CancellationToken cancellationToken = default)
     {

@@ -24,34 +24,24 @@ public sealed class ApiKeyRefreshTests(MnemoraApp system)
     {
         var ct = TestContext.Current.CancellationToken;
         using var tenant = await system.CreateTenantAsync(cancellationToken: ct);
-        using var stores = await StoreHost.CreateAsync(system.App, ct);
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var resolver = Resolver(stores, time);
-        var hash = ApiKeys.Hash(tenant.ApiKey);
-        var lookups = 0;
-        bool Admit()
-        {
-            lookups++;
-            return true;
-        }
+        await using var probe = await Probe.StartAsync(system, tenant, ct);
 
-        Assert.Equal(tenant.TenantId, (await resolver.TryResolve(hash, Admit)!)?.TenantId);
+        Assert.Equal(tenant.TenantId, (await probe.ResolveAsync())?.TenantId);
 
         // A minute of calls 3 s apart, longer apart than an answer is trusted; the background refresh ticks every second.
         for (var call = 0; call < 20; call++)
         {
             for (var tick = 0; tick < 3; tick++)
             {
-                time.Advance(TimeSpan.FromSeconds(1));
-                await resolver.RefreshAsync(ct);
+                await probe.TickAsync(TimeSpan.FromSeconds(1), ct);
             }
 
-            var answer = resolver.TryResolve(hash, Admit);
+            var answer = probe.TryResolve();
             Assert.True(answer is { IsCompletedSuccessfully: true }, $"Call {call} waited for a lookup.");
             Assert.Equal(tenant.TenantId, (await answer)?.TenantId);
         }
 
-        Assert.Equal(1, lookups);
+        Assert.Equal(1, probe.Lookups);
 
         using (var admin = system.CreateOperatorClient())
         {
@@ -60,12 +50,11 @@ public sealed class ApiKeyRefreshTests(MnemoraApp system)
             Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/admin/v1/tenants/{tenant.TenantId}/keys/{keyId}", ct)).StatusCode);
         }
 
-        time.Advance(TimeSpan.FromSeconds(1));
-        await resolver.RefreshAsync(ct);
-        var afterRevocation = resolver.TryResolve(hash, Admit);
+        await probe.TickAsync(TimeSpan.FromSeconds(1), ct);
+        var afterRevocation = probe.TryResolve();
         Assert.True(afterRevocation is { IsCompletedSuccessfully: true });
         Assert.Null(await afterRevocation);
-        Assert.Equal(1, lookups);
+        Assert.Equal(1, probe.Lookups);
     }
 
     [Fact]
@@ -73,35 +62,62 @@ public sealed class ApiKeyRefreshTests(MnemoraApp system)
     {
         var ct = TestContext.Current.CancellationToken;
         using var tenant = await system.CreateTenantAsync(cancellationToken: ct);
-        using var stores = await StoreHost.CreateAsync(system.App, ct);
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var resolver = Resolver(stores, time);
-        var hash = ApiKeys.Hash(tenant.ApiKey);
-        var lookups = 0;
-        bool Admit()
-        {
-            lookups++;
-            return true;
-        }
+        await using var probe = await Probe.StartAsync(system, tenant, ct);
 
-        await resolver.TryResolve(hash, Admit)!;
+        await probe.ResolveAsync();
 
         // The refresh did not run (say the store was down): past its trust, the answer is read on the request path.
-        time.Advance(s_trust + TimeSpan.FromMilliseconds(1));
-        Assert.Equal(tenant.TenantId, (await resolver.TryResolve(hash, Admit)!)?.TenantId);
-        Assert.Equal(2, lookups);
+        probe.Time.Advance(s_trust + TimeSpan.FromMilliseconds(1));
+        Assert.Equal(tenant.TenantId, (await probe.ResolveAsync())?.TenantId);
+        Assert.Equal(2, probe.Lookups);
 
         // Unseen for longer than the resolver keeps keys: the refresh forgets it, so the next call looks it up.
-        time.Advance(ApiKeyResolver.KeepFor + TimeSpan.FromSeconds(1));
-        await resolver.RefreshAsync(ct);
-        Assert.Equal(tenant.TenantId, (await resolver.TryResolve(hash, Admit)!)?.TenantId);
-        Assert.Equal(3, lookups);
+        await probe.TickAsync(ApiKeyResolver.KeepFor + TimeSpan.FromSeconds(1), ct);
+        Assert.Equal(tenant.TenantId, (await probe.ResolveAsync())?.TenantId);
+        Assert.Equal(3, probe.Lookups);
     }
 
-    private static ApiKeyResolver Resolver(IHost stores, TimeProvider time) => new(
-        stores.Services.GetRequiredService<ApiKeyStore>(),
-        stores.Services.GetRequiredService<TenantStore>(),
-        time,
-        Options.Create(new TenancyOptions { ApiKeyCacheDuration = s_trust }),
-        NullLogger<ApiKeyResolver>.Instance);
+    /// <summary>A resolver of the test's own on a fake clock, over the system's tenants table, counting the lookups it admits.</summary>
+    private sealed class Probe(IHost stores, ApiKeyResolver resolver, FakeTimeProvider time, string keyHash) : IAsyncDisposable
+    {
+        public FakeTimeProvider Time => time;
+
+        public int Lookups { get; private set; }
+
+        public static async Task<Probe> StartAsync(MnemoraApp system, TestTenant tenant, CancellationToken ct)
+        {
+            var stores = await StoreHost.CreateAsync(system.App, ct);
+            var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+            var resolver = new ApiKeyResolver(
+                stores.Services.GetRequiredService<ApiKeyStore>(),
+                stores.Services.GetRequiredService<TenantStore>(),
+                time,
+                Options.Create(new TenancyOptions { ApiKeyCacheDuration = s_trust }),
+                NullLogger<ApiKeyResolver>.Instance);
+            return new Probe(stores, resolver, time, ApiKeys.Hash(tenant.ApiKey));
+        }
+
+        /// <summary>What a call with the key gets now: a completed task when no lookup was needed.</summary>
+        public Task<KeyOwner?>? TryResolve() => resolver.TryResolve(keyHash, () =>
+        {
+            Lookups++;
+            return true;
+        });
+
+        public Task<KeyOwner?> ResolveAsync() => TryResolve()!;
+
+        /// <summary>Lets time pass, then runs one background refresh.</summary>
+        public Task TickAsync(TimeSpan by, CancellationToken ct)
+        {
+            time.Advance(by);
+            return resolver.RefreshAsync(ct);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            resolver.Dispose();
+            stores.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
 }
