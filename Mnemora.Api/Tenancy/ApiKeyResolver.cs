@@ -97,13 +97,11 @@ internal sealed partial class ApiKeyResolver(
         }
 
         var readAt = time.GetTimestamp();
-        var found = await keys.FindKeysAsync(due.Select(e => e.Key), cancellationToken);
-        var tenants = await store.GetTenantsAsync(found.Values.Select(k => k.TenantId), cancellationToken);
+        var owners = await ReadOwnersAsync(due.Select(e => e.Key), cancellationToken);
         var used = new List<(ApiKeyRecord Key, DateTime SeenAt)>();
         foreach (var (keyHash, live) in due)
         {
-            var owner = found.TryGetValue(keyHash, out var key) ? OwnerOf(keyHash, key, tenants.GetValueOrDefault(key.TenantId)) : null;
-            if (owner is null)
+            if (!owners.TryGetValue(keyHash, out var read))
             {
                 _live.TryRemove(KeyValuePair.Create(keyHash, live));
                 RememberUnknown(keyHash);
@@ -111,8 +109,8 @@ internal sealed partial class ApiKeyResolver(
             }
 
             // Only the entry that was read: a lookup on the request path may have replaced it meanwhile.
-            _live.TryUpdate(keyHash, new LiveKey(owner, readAt, live.LastSeen), live);
-            used.Add((key!, time.GetUtcNow().UtcDateTime - time.GetElapsedTime(live.LastSeen)));
+            _live.TryUpdate(keyHash, new LiveKey(read.Owner, readAt, live.LastSeen), live);
+            used.Add((read.Key, time.GetUtcNow().UtcDateTime - time.GetElapsedTime(live.LastSeen)));
         }
 
         await Parallel.ForEachAsync(used, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
@@ -158,25 +156,34 @@ internal sealed partial class ApiKeyResolver(
     private async Task<KeyOwner?> LookUpAndRememberAsync(string keyHash)
     {
         var readAt = time.GetTimestamp();
-        var key = await keys.FindKeyAsync(keyHash, CancellationToken.None);
-        var tenant = key is null ? null : await store.GetTenantAsync(key.TenantId, CancellationToken.None);
-        var owner = key is null ? null : OwnerOf(keyHash, key, tenant);
-        if (owner is null)
+        if (!(await ReadOwnersAsync([keyHash], CancellationToken.None)).TryGetValue(keyHash, out var read))
         {
             _live.TryRemove(keyHash, out _);
             RememberUnknown(keyHash);
             return null;
         }
 
-        _live[keyHash] = new LiveKey(owner, readAt, time.GetTimestamp());
-        await TouchIfDueAsync(key!, time.GetUtcNow().UtcDateTime, CancellationToken.None);
-        return owner;
+        _live[keyHash] = new LiveKey(read.Owner, readAt, time.GetTimestamp());
+        await TouchIfDueAsync(read.Key, time.GetUtcNow().UtcDateTime, CancellationToken.None);
+        return read.Owner;
     }
 
-    private static KeyOwner? OwnerOf(string keyHash, ApiKeyRecord key, TenantRecord? tenant) =>
-        key.IsRevoked || !ApiKeys.HashesEqual(key.KeyHash, keyHash) || tenant is null || tenant.IsDeleted
-            ? null
-            : new KeyOwner(tenant.TenantId, TenantTiers.Parse(tenant.Tier), key.KeyId);
+    /// <summary>The live keys among these hashes, with their owners (two batch reads: the keys, then their tenants).</summary>
+    private async Task<Dictionary<string, (KeyOwner Owner, ApiKeyRecord Key)>> ReadOwnersAsync(IEnumerable<string> keyHashes, CancellationToken cancellationToken)
+    {
+        var found = await keys.FindKeysAsync(keyHashes, cancellationToken);
+        var tenants = await store.GetTenantsAsync(found.Values.Select(k => k.TenantId), cancellationToken);
+        var owners = new Dictionary<string, (KeyOwner, ApiKeyRecord)>(StringComparer.Ordinal);
+        foreach (var (keyHash, key) in found)
+        {
+            if (!key.IsRevoked && ApiKeys.HashesEqual(key.KeyHash, keyHash) && tenants.GetValueOrDefault(key.TenantId) is { IsDeleted: false } tenant)
+            {
+                owners[keyHash] = (new KeyOwner(tenant.TenantId, TenantTiers.Parse(tenant.Tier), key.KeyId), key);
+            }
+        }
+
+        return owners;
+    }
 
     private void RememberUnknown(string keyHash)
     {

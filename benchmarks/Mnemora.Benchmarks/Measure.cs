@@ -66,13 +66,6 @@ internal static class Measure
         return measurement;
     }
 
-    /// <summary>The <paramref name="p"/>th percentile, in milliseconds, of paired differences in ticks (sorted in place).</summary>
-    public static double PairedPercentile(List<long> differences, double p)
-    {
-        differences.Sort();
-        return differences[Math.Min(differences.Count - 1, (int)Math.Ceiling(p / 100 * differences.Count) - 1)] / (double)TimeSpan.TicksPerMillisecond;
-    }
-
     /// <summary>Times one run of a long operation (a purge, a cold replay) and prints it.</summary>
     public static async Task<TimeSpan> OnceAsync(string label, Func<CancellationToken, Task> operation, CancellationToken cancellationToken = default)
     {
@@ -81,5 +74,46 @@ internal static class Measure
         var elapsed = Stopwatch.GetElapsedTime(begin);
         Console.WriteLine($"{label,-40} {elapsed.TotalMilliseconds,10:F1} ms");
         return elapsed;
+    }
+}
+
+/// <summary>
+/// Two series measured in interleaved pairs (the same work with and without something), so that load from
+/// elsewhere on the machine hits both alike; goals are on the distribution of the paired differences.
+/// </summary>
+internal sealed class PairedSeries
+{
+    private readonly LongHistogram _first = new(TimeSpan.TicksPerMinute, 3);
+    private readonly LongHistogram _second = new(TimeSpan.TicksPerMinute, 3);
+    private readonly List<long> _differences = [];
+    private long _firstTotal;
+    private long _secondTotal;
+    private bool _sorted;
+
+    /// <summary>One pair, in ticks; the difference is <paramref name="first"/> − <paramref name="second"/>.</summary>
+    public void Record(long first, long second)
+    {
+        _first.RecordValue(first);
+        _second.RecordValue(second);
+        _differences.Add(first - second);
+        _firstTotal += first;
+        _secondTotal += second;
+        _sorted = false;
+    }
+
+    public Measurement First(string label) => new(label, _first.TotalCount, TimeSpan.FromTicks(_firstTotal), _first);
+
+    public Measurement Second(string label) => new(label, _second.TotalCount, TimeSpan.FromTicks(_secondTotal), _second);
+
+    /// <summary>The <paramref name="p"/>th percentile of the paired differences, in milliseconds.</summary>
+    public double Difference(double p)
+    {
+        if (!_sorted)
+        {
+            _differences.Sort();
+            _sorted = true;
+        }
+
+        return _differences[Math.Min(_differences.Count - 1, (int)Math.Ceiling(p / 100 * _differences.Count) - 1)] / (double)TimeSpan.TicksPerMillisecond;
     }
 }
