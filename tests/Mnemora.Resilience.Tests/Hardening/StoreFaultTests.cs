@@ -165,8 +165,12 @@ public sealed class StoreFaultTests(HardeningSystem system)
             await Task.Delay(250, cancellationToken);
         }
 
-        var last = load.Outcomes.Where(o => o.PhaseAtStart == "recovering").GroupBy(o => (o.Tenant, o.Op)).Select(g => g.Last()).Where(o => !IsSuccess(o));
-        Assert.Fail($"The API did not recover within {s_recovery} of the store being reported up. Still failing:\n{string.Join('\n', last.Select(o => $"{o.Op} (tenant {o.Tenant}): {(int)o.Status} {o.Body[..Math.Min(300, o.Body.Length)]}"))}");
+        // Per failing operation, how its calls since the store came back went: slow refusals point to a starved
+        // machine (each call waits out the store timeout), quick ones to something the store kept refusing.
+        var failing = load.Outcomes.Where(o => o.PhaseAtStart == "recovering").GroupBy(o => (o.Tenant, o.Op)).Where(g => !IsSuccess(g.Last()));
+        Assert.Fail($"The API did not recover within {s_recovery} of the store being reported up. Still failing:\n{string.Join('\n', failing.Select(g =>
+            $"{g.Key.Op} (tenant {g.Key.Tenant}): {g.Count(IsSuccess)} of {g.Count()} calls succeeded since; the failed took {string.Join(", ", g.Where(o => !IsSuccess(o)).Select(o => $"{o.Elapsed.TotalSeconds:F1} s"))}; " +
+            $"last {(int)g.Last().Status} {g.Last().Body[..Math.Min(300, g.Last().Body.Length)]}"))}");
         return TimeSpan.Zero;
     }
 
