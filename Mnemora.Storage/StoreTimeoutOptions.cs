@@ -3,8 +3,8 @@ using System.ComponentModel.DataAnnotations;
 namespace Mnemora.Storage;
 
 /// <summary>
-/// How long one call may wait on DynamoDB or S3; bound from <c>Mnemora:Stores</c>. A store that accepts
-/// connections but never answers costs a request at most <c>timeout × </c><see cref="Attempts"/> (plus the
+/// How long one call may wait on DynamoDB or S3, the whole answer included; bound from <c>Mnemora:Stores</c>.
+/// A store that accepts connections but never answers (or stops in the middle of an answer) costs a request at most <c>timeout × </c><see cref="Attempts"/> (plus the
 /// SDK's short back-off) before it is a 503; PostgreSQL's limits are <c>Mnemora:Postgres</c>'s.
 /// </summary>
 public sealed class StoreTimeoutOptions

@@ -13,7 +13,8 @@ namespace Mnemora.Storage.Aws;
 public static class AwsClientExtensions
 {
     // A store that is down must fail a request quickly rather than hold it; routes answer 503. A store that
-    // accepts connections but does not answer costs a request its timeout × StoreTimeoutOptions.Attempts.
+    // accepts connections but does not answer, or answers only in part, costs a request its timeout ×
+    // StoreTimeoutOptions.Attempts: each attempt's timeout covers the whole answer (WholeAnswerHttpClientFactory).
     private const int MaxErrorRetry = StoreTimeoutOptions.Attempts - 1;
 
     public static IHostApplicationBuilder AddMnemoraDynamoDb(this IHostApplicationBuilder builder, string connectionName)
@@ -24,7 +25,13 @@ public static class AwsClientExtensions
         builder.Services.AddSingleton<IAmazonDynamoDB>(services =>
         {
             var timeouts = services.GetRequiredService<IOptions<StoreTimeoutOptions>>().Value;
-            var config = new AmazonDynamoDBConfig { Timeout = timeouts.DynamoDbTimeout, MaxErrorRetry = MaxErrorRetry, RetryMode = RequestRetryMode.Standard };
+            var config = new AmazonDynamoDBConfig
+            {
+                Timeout = timeouts.DynamoDbTimeout,
+                MaxErrorRetry = MaxErrorRetry,
+                RetryMode = RequestRetryMode.Standard,
+                HttpClientFactory = new WholeAnswerHttpClientFactory(),
+            };
             Configure(config, connection);
             return new AmazonDynamoDBClient(Credentials(connection), config);
         });
@@ -44,6 +51,7 @@ public static class AwsClientExtensions
                 Timeout = services.GetRequiredService<IOptions<StoreTimeoutOptions>>().Value.S3Timeout,
                 MaxErrorRetry = MaxErrorRetry,
                 RetryMode = RequestRetryMode.Standard,
+                HttpClientFactory = new WholeAnswerHttpClientFactory(),
                 // Path-style and checksums only when required: what S3-compatible emulators accept, harmless on S3.
                 ForcePathStyle = true,
                 RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,

@@ -8,6 +8,8 @@ namespace Mnemora.Api.Tests.Silent;
 /// it still accepts connections but neither forwards nor answers, and the connections it was forwarding stop
 /// too (their store side is closed, their client side is held open and never read or written), so a pooled
 /// connection goes as silent as a new one. Back to forwarding, the held connections are closed.
+/// <see cref="StallBodies"/> is a half-dead store instead: each response's headers still arrive, then its
+/// connection is held like a silent one's, so a client waits on a body that never comes.
 /// </summary>
 public sealed class SilentProxy : IAsyncDisposable
 {
@@ -19,7 +21,9 @@ public sealed class SilentProxy : IAsyncDisposable
     private readonly Task _accepting;
     private (string Host, int Port)? _target;
     private bool _silent;
+    private volatile bool _stallBodies;
     private int _accepted;
+    private int _stalled;
 
     public SilentProxy()
     {
@@ -32,6 +36,9 @@ public sealed class SilentProxy : IAsyncDisposable
 
     /// <summary>Connections accepted so far, forwarded or held: proof that a client's traffic goes through the proxy.</summary>
     public int Accepted => Volatile.Read(ref _accepted);
+
+    /// <summary>Answers cut after their headers while <see cref="StallBodies"/> was on.</summary>
+    public int Stalled => Volatile.Read(ref _stalled);
 
     /// <summary>Where connections are forwarded; set once the store's address is known (before the first client connects).</summary>
     public void ForwardTo(string host, int port) => _target = (host, port);
@@ -60,12 +67,35 @@ public sealed class SilentProxy : IAsyncDisposable
                 }
                 else
                 {
-                    while (_held.TryDequeue(out var held))
-                    {
-                        held.Dispose();
-                    }
+                    ReleaseHeld();
                 }
             }
+        }
+    }
+
+    /// <summary>Forward each response up to the end of its headers (HTTP/1.1), then hold the connection.</summary>
+    public bool StallBodies
+    {
+        get => _stallBodies;
+        set
+        {
+            lock (_switch)
+            {
+                _stallBodies = value;
+                if (!value)
+                {
+                    ReleaseHeld();
+                }
+            }
+        }
+    }
+
+    /// <summary>Closes the connections held open, so their clients see them end.</summary>
+    private void ReleaseHeld()
+    {
+        while (_held.TryDequeue(out var held))
+        {
+            held.Dispose();
         }
     }
 
@@ -125,7 +155,7 @@ public sealed class SilentProxy : IAsyncDisposable
         }
 
         var token = forwarding.Cancel.Token;
-        await Task.WhenAny(PumpAsync(client, store, token), PumpAsync(store, client, token));
+        await Task.WhenAny(PumpAsync(client, store, null, token), PumpAsync(store, client, forwarding, token));
         lock (_switch)
         {
             _forwarding.TryRemove(forwarding, out _);
@@ -149,7 +179,8 @@ public sealed class SilentProxy : IAsyncDisposable
         _held.Enqueue(forwarding.Client);
     }
 
-    private static async Task PumpAsync(Socket from, Socket to, CancellationToken cancellationToken)
+    /// <summary>Copies one direction of a connection; for a store's answers (<paramref name="answers"/>), stalls bodies when asked.</summary>
+    private async Task PumpAsync(Socket from, Socket to, Forwarding? answers, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -159,6 +190,20 @@ public sealed class SilentProxy : IAsyncDisposable
                 var read = await from.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
                 if (read == 0)
                 {
+                    return;
+                }
+
+                var headersEnd = answers is not null && _stallBodies ? buffer.AsSpan(0, read).IndexOf("\r\n\r\n"u8) : -1;
+                if (headersEnd >= 0)
+                {
+                    await to.SendAsync(buffer.AsMemory(0, headersEnd + 4), SocketFlags.None, cancellationToken);
+                    Interlocked.Increment(ref _stalled);
+                    lock (_switch)
+                    {
+                        _forwarding.TryRemove(answers!, out _);
+                        Hold(answers!);
+                    }
+
                     return;
                 }
 

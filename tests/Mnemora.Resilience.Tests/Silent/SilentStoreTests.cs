@@ -105,6 +105,58 @@ public sealed class SilentStoreTests(SilentSystem system)
         await WaitUntilEveryCallSucceedsAsync(tenant, anonymous, $"after {store} answered again", cancellationToken);
     }
 
+    /// <summary>
+    /// An HTTP store (DynamoDB, S3) that answers a request's headers and then never sends the body (a store shutting
+    /// down, a half-dead connection): the AWS clients' timeout ends at the headers, so only the API's own deadline on
+    /// reading the answer stops the wait. What needs the store is a 503 within the bound, the rest keeps answering,
+    /// and once the bodies flow again everything answers.
+    /// </summary>
+    [Theory]
+    [InlineData("dynamodb")]
+    [InlineData("s3")]
+    public async Task AStoreThatStallsAfterTheHeadersIsA503WithinTheBound(string store)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var proxy = system.Proxies[store];
+        using var tenant = await system.CreateTenantAsync("scale", cancellationToken);
+        using var anonymous = system.CreateApiClient();
+        await SeedAsync(tenant, cancellationToken);
+        await WaitUntilEveryCallSucceedsAsync(tenant, anonymous, $"before {store} stalled", cancellationToken);
+
+        var stalled = proxy.Stalled;
+        proxy.StallBodies = true;
+        try
+        {
+            var during = await CallAllAsync(tenant, anonymous, cancellationToken);
+            var report = Report($"{store} stalling after the headers", during);
+
+            // The stall happened: the store answered at least one request's headers and was cut off before its body.
+            Assert.True(proxy.Stalled > stalled, $"No {store} answer was cut after its headers.\n{report}");
+            foreach (var call in during)
+            {
+                Assert.True(call.Elapsed < s_bound, $"{call.Name} took {call.Elapsed.TotalSeconds:0.0} s with {store} stalling.\n{report}");
+                if (s_needs[call.Name].Contains(store))
+                {
+                    Assert.True(call.Status == 503, $"{call.Name} needs {store}'s answers: expected 503.\n{report}");
+                    using var body = JsonDocument.Parse(call.Body);
+                    Assert.Equal("SERVICE_UNAVAILABLE", body.RootElement.GetProperty("error").GetProperty("code").GetString());
+                }
+                else
+                {
+                    Assert.True(call.Status is >= 200 and < 300, $"{call.Name} does not need {store}: expected 2xx.\n{report}");
+                }
+            }
+
+            TestContext.Current.TestOutputHelper?.WriteLine(report);
+        }
+        finally
+        {
+            proxy.StallBodies = false;
+        }
+
+        await WaitUntilEveryCallSucceedsAsync(tenant, anonymous, $"after {store} sent bodies again", cancellationToken);
+    }
+
     /// <summary>Asks every call again until each answers 2xx, within <see cref="s_recovery"/>.</summary>
     private static async Task WaitUntilEveryCallSucceedsAsync(TestTenant tenant, HttpClient anonymous, string when, CancellationToken cancellationToken)
     {
