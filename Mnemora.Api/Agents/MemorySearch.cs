@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Memory;
+using Mnemora.Api.Embeddings;
 using Mnemora.Storage.Memory;
 using Mnemora.Storage.Semantic;
 using Mnemora.Storage.Usage;
@@ -37,7 +38,7 @@ public sealed class MemorySearch(
         var recentTask = agentId is null
             ? Task.FromResult<IReadOnlyList<EpisodeRecord>>([])
             : episodes.ListAsync(tenantId, agentId, EpisodeWindow, cancellationToken);
-        var queryVector = (await embeddings.GenerateAsync([query], cancellationToken: cancellationToken))[0].Vector.ToArray();
+        var queryVector = (await embeddings.GenerateAsync([query], EmbeddingWork.For(tenantId, EmbeddingLane.Interactive), cancellationToken))[0].Vector.ToArray();
         var semanticTask = semantic.SearchAsync(
             tenantId, new SemanticQuery(queryVector, agentId, null, null, topK, threshold, SearchMode.Hybrid, query), cancellationToken);
 
@@ -128,7 +129,7 @@ public sealed class EpisodeEmbeddings(IEmbeddingGenerator<string, Embedding<floa
 
         if (missing.Count > 0)
         {
-            var generated = await embeddings.GenerateAsync(missing.Select(i => episodes[i].Text), cancellationToken: cancellationToken);
+            var generated = await embeddings.GenerateAsync(missing.Select(i => episodes[i].Text), EmbeddingWork.For(tenantId, EmbeddingLane.Interactive), cancellationToken);
             for (var j = 0; j < missing.Count; j++)
             {
                 var vector = generated[j].Vector.ToArray();

@@ -10,7 +10,7 @@ internal static class EmbeddingExtensions
     /// <summary>
     /// Registers <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>: the local model by default, an
     /// OpenAI-compatible endpoint when <c>Mnemora:Embeddings:Provider</c> is <c>openai</c>; either way
-    /// behind the bounded batching queue, with telemetry.
+    /// behind the bounded queue that shares the model between tenants and batches their texts, with telemetry.
     /// </summary>
     public static IHostApplicationBuilder AddMnemoraEmbeddings(this IHostApplicationBuilder builder)
     {
@@ -31,7 +31,8 @@ internal static class EmbeddingExtensions
             .Use((inner, services) =>
             {
                 var options = services.GetRequiredService<IOptions<EmbeddingOptions>>().Value;
-                return new BatchingEmbeddingGenerator(inner, options.MaxConcurrency, options.MaxBatchSize, options.Dimensions);
+                return new BatchingEmbeddingGenerator(
+                    inner, options.MaxConcurrency, options.MaxBatchSize, options.MaxBatchCharacters, options.MaxInputCharacters, options.MaxQueuedPerTenant, options.Dimensions);
             })
             .UseOpenTelemetry(sourceName: "Mnemora.Embeddings");
 

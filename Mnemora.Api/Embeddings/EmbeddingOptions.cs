@@ -32,6 +32,21 @@ public sealed class EmbeddingOptions : IValidatableObject
     [Range(1, 512)]
     public int MaxBatchSize { get; set; } = 32;
 
+    /// <summary>
+    /// A batch holds at most this much padded input: its number of texts times its longest text (cut to
+    /// <see cref="MaxInputCharacters"/>). 32 short texts of 128 characters fit, or one of the longest: a batch of long
+    /// texts stays short, so a search waiting behind it waits little.
+    /// </summary>
+    [Range(64, 10_000_000)]
+    public int MaxBatchCharacters { get; set; } = 4_096;
+
+    /// <summary>
+    /// Texts one tenant may have waiting to be embedded at once; more is a 429 at once. An import embeds 64 at a time, a unified search
+    /// at most 50 episodes and a summary at most 256 sentences, so ordinary calls never meet it; a tenant's flood does.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxQueuedPerTenant { get; set; } = 512;
+
     /// <summary>Texts are cut to this many characters before embedding; the local model reads at most 256 tokens anyway.</summary>
     [Range(64, 1_000_000)]
     public int MaxInputCharacters { get; set; } = 4096;

@@ -32,6 +32,10 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             var nextMonth = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
             httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling((nextMonth - now).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+        else if (exception is TenantBusyException busy)
+        {
+            httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(busy.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
 
         await problem.ExecuteAsync(httpContext);
         return true;
@@ -48,6 +52,9 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             new ApiProblem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, limit.Message),
         StorageLimitException limit =>
             new ApiProblem(StatusCodes.Status413PayloadTooLarge, ErrorCodes.StorageLimitExceeded, limit.Message),
+        // The tenant's share of a pool every tenant shares is in use by its own calls: it slows down, nobody else.
+        TenantBusyException busy =>
+            new ApiProblem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, busy.Message),
         // Data that fails its own checksum is never served: a store fault, logged as an incident where it was found.
         StoreIntegrityException =>
             ApiProblem.Unavailable("A storage backend this request needs returned damaged data. Retry later."),

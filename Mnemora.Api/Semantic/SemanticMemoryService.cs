@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Mnemora.Api.Embeddings;
 using Mnemora.Api.Tenancy;
 using Mnemora.Storage.Semantic;
 using Mnemora.Storage.Usage;
@@ -35,7 +36,7 @@ public sealed class SemanticMemoryService(
         SemanticStoreResult result;
         try
         {
-            var vector = await EmbedAsync(content, cancellationToken);
+            var vector = await EmbedAsync(tenant.TenantId, content, cancellationToken);
             result = await repository.StoreAsync(
                 tenant.TenantId, new NewSemanticMemory(agentId, @namespace, content, metadataJson, vector, ttl), new SemanticLimits(limits.Vectors), cancellationToken);
         }
@@ -62,7 +63,7 @@ public sealed class SemanticMemoryService(
         float[] vector;
         try
         {
-            vector = await EmbedAsync(query, cancellationToken);
+            vector = await EmbedAsync(tenant.TenantId, query, cancellationToken);
         }
         catch
         {
@@ -102,7 +103,7 @@ public sealed class SemanticMemoryService(
         SemanticPatchResult result;
         try
         {
-            var vector = content is null ? null : await EmbedAsync(content, cancellationToken);
+            var vector = content is null ? null : await EmbedAsync(tenant.TenantId, content, cancellationToken);
             result = await repository.PatchAsync(
                 tenant.TenantId, id, new SemanticPatch(content, vector, metadataJson, @namespace, expectedVersion), cancellationToken);
         }
@@ -145,9 +146,9 @@ public sealed class SemanticMemoryService(
     private Task ReleaseAsync(TenantContext tenant, UsageDelta reserved) =>
         usage.RecordAsync(tenant.TenantId, reserved.Negated(), CancellationToken.None);
 
-    private async Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken)
+    private async Task<float[]> EmbedAsync(string tenantId, string text, CancellationToken cancellationToken)
     {
-        var generated = await embeddings.GenerateAsync([text], cancellationToken: cancellationToken);
+        var generated = await embeddings.GenerateAsync([text], EmbeddingWork.For(tenantId, EmbeddingLane.Interactive), cancellationToken);
         return generated[0].Vector.ToArray();
     }
 }

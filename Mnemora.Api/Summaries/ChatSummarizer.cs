@@ -20,7 +20,7 @@ internal sealed partial class ChatSummarizer(
 {
     public const string Method = "chat";
 
-    public async Task<EpisodeSummary> SummarizeAsync(IReadOnlyList<EpisodeRecord> episodes, string? sessionId, CancellationToken cancellationToken)
+    public async Task<EpisodeSummary> SummarizeAsync(string tenantId, IReadOnlyList<EpisodeRecord> episodes, string? sessionId, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         List<ChatMessage> messages =
@@ -50,7 +50,7 @@ internal sealed partial class ChatSummarizer(
             LogFailed(ex, settings.Model);
         }
 
-        return await fallback.SummarizeAsync(episodes, sessionId, cancellationToken);
+        return await fallback.SummarizeAsync(tenantId, episodes, sessionId, cancellationToken);
     }
 
     /// <summary>The episodes as lines <c>[time, type] text</c>, oldest first, the oldest dropped when over the budget.</summary>

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
+using Mnemora.Api.Embeddings;
 using Mnemora.Storage.Memory;
 
 namespace Mnemora.Api.Summaries;
@@ -21,7 +22,7 @@ internal sealed class ExtractiveSummarizer(IEmbeddingGenerator<string, Embedding
     /// <summary>Weight of relevance (closeness to the centroid) against novelty (distance from what is kept).</summary>
     private const float Lambda = 0.7f;
 
-    public async Task<EpisodeSummary> SummarizeAsync(IReadOnlyList<EpisodeRecord> episodes, string? sessionId, CancellationToken cancellationToken)
+    public async Task<EpisodeSummary> SummarizeAsync(string tenantId, IReadOnlyList<EpisodeRecord> episodes, string? sessionId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(episodes);
         var settings = options.Value;
@@ -32,7 +33,7 @@ internal sealed class ExtractiveSummarizer(IEmbeddingGenerator<string, Embedding
             return new EpisodeSummary(header, Method, 0);
         }
 
-        var generated = await embeddings.GenerateAsync(candidates.Select(c => c.Text), cancellationToken: cancellationToken);
+        var generated = await embeddings.GenerateAsync(candidates.Select(c => c.Text), EmbeddingWork.For(tenantId, EmbeddingLane.Bulk), cancellationToken);
         var vectors = generated.Select(e => Normalized(e.Vector.ToArray())).ToArray();
         var chosen = Choose(vectors, settings.MaxSentences, settings.MaxSummaryCharacters - header.Length, candidates);
 

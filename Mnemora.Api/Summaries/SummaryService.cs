@@ -28,7 +28,7 @@ internal sealed class SummaryService(EpisodeStore episodes, IEpisodeSummarizer s
             return null;
         }
 
-        var summary = await summarizer.SummarizeAsync(chosen, request.SessionId, cancellationToken);
+        var summary = await summarizer.SummarizeAsync(tenant.TenantId, chosen, request.SessionId, cancellationToken);
         if (summary.EmbeddingsGenerated > 0)
         {
             await usage.RecordAsync(tenant.TenantId, new UsageDelta(EmbeddingsGenerated: summary.EmbeddingsGenerated), cancellationToken);

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
+using Mnemora.Api.Embeddings;
 using Mnemora.Api.Tenancy;
 using Mnemora.Storage;
 using Mnemora.Storage.Memory;
@@ -17,6 +18,8 @@ namespace Mnemora.Api.Transfer;
 /// memories are written in one PostgreSQL transaction (all or none; the vector cap is checked before it
 /// commits); (3) state and episodes go to DynamoDB. Every write is an idempotent upsert by id, so a
 /// store failing during (3) (a 503) is repaired by sending the same file again, never by duplicates.
+/// A tenant imports one file at a time: a second import of the same tenant is a 429 before its body is spooled
+/// (on this replica; across replicas PostgreSQL's import lock refuses it before anything is written).
 /// </summary>
 internal sealed class MemoryImporter(
     StateStore states,
@@ -31,8 +34,11 @@ internal sealed class MemoryImporter(
     private const int EmbeddingBatch = 64;
     private const int EpisodeBatch = 200;
 
+    private readonly TenantShare _oneAtATime = new("imports", perTenant: 1, wait: TimeSpan.Zero);
+
     public async Task<ImportResponse> ImportAsync(TenantContext tenant, Stream body, CancellationToken cancellationToken)
     {
+        using var place = await _oneAtATime.EnterAsync(tenant.TenantId, cancellationToken);
         var settings = options.Value;
         var directory = settings.TempDirectory ?? Path.GetTempPath();
         await using var buffer = new FileStream(
@@ -67,7 +73,7 @@ internal sealed class MemoryImporter(
         var embedded = new StrongBox<long>();
         var semanticResult = plan.Semantic == 0
             ? new SemanticImportResult(0, 0, 0)
-            : await semantic.ImportAsync(tenant.TenantId, SemanticBatchesAsync(buffer, embedded, cancellationToken),
+            : await semantic.ImportAsync(tenant.TenantId, SemanticBatchesAsync(tenant.TenantId, buffer, embedded, cancellationToken),
                 new SemanticLimits(limits.Vectors), cancellationToken);
         if (plan.Semantic > 0)
         {
@@ -162,7 +168,7 @@ internal sealed class MemoryImporter(
 
     /// <summary>Pass 2: the semantic records in batches, embedding the content of those exported without an embedding.</summary>
     private async IAsyncEnumerable<IReadOnlyList<SemanticImportRow>> SemanticBatchesAsync(
-        FileStream buffer, StrongBox<long> embedded, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string tenantId, FileStream buffer, StrongBox<long> embedded, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var pending = new List<SemanticImport>(EmbeddingBatch);
@@ -173,7 +179,7 @@ internal sealed class MemoryImporter(
                 pending.Add(memory);
                 if (pending.Count == EmbeddingBatch)
                 {
-                    yield return await ToRowsAsync(pending, embedded, cancellationToken);
+                    yield return await ToRowsAsync(tenantId, pending, embedded, cancellationToken);
                     pending.Clear();
                 }
             }
@@ -181,17 +187,17 @@ internal sealed class MemoryImporter(
 
         if (pending.Count > 0)
         {
-            yield return await ToRowsAsync(pending, embedded, cancellationToken);
+            yield return await ToRowsAsync(tenantId, pending, embedded, cancellationToken);
         }
     }
 
-    private async Task<IReadOnlyList<SemanticImportRow>> ToRowsAsync(List<SemanticImport> memories, StrongBox<long> embedded, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SemanticImportRow>> ToRowsAsync(string tenantId, List<SemanticImport> memories, StrongBox<long> embedded, CancellationToken cancellationToken)
     {
         var missing = memories.Where(m => m.Embedding is null).ToList();
         var vectors = new Dictionary<Guid, float[]>();
         if (missing.Count > 0)
         {
-            var generated = await embeddings.GenerateAsync(missing.Select(m => m.Content), cancellationToken: cancellationToken);
+            var generated = await embeddings.GenerateAsync(missing.Select(m => m.Content), EmbeddingWork.For(tenantId, EmbeddingLane.Bulk), cancellationToken);
             for (var i = 0; i < missing.Count; i++)
             {
                 vectors[missing[i].Id] = generated[i].Vector.ToArray();

@@ -76,13 +76,26 @@ public sealed partial class SemanticMemoryRepository
     /// one transaction: all of them or none. A memory keeps its exported id when this tenant already has a
     /// memory with that id (restoring a tenant's own export overwrites it); otherwise it gets
     /// <see cref="ImportedId"/>, the same on every import, so importing a file twice never duplicates.
-    /// The vector cap is checked against the tenant's locked totals before commit.
+    /// The vector cap is checked against the tenant's locked totals before commit. The totals are locked only then,
+    /// once the rows are in: an import embeds its memories batch by batch inside the transaction, and the tenant's
+    /// own stores and deletes, which lock the totals too, must not wait that long. Imports of one tenant run one at
+    /// a time (a transaction-scoped advisory lock; a second is a <see cref="TenantBusyException"/> at once), and the rows an import overwrites are locked when it reads them,
+    /// so its counts stay exact.
     /// </summary>
     public Task<SemanticImportResult> ImportAsync(
         string tenantId, IAsyncEnumerable<IReadOnlyList<SemanticImportRow>> batches, SemanticLimits limits, CancellationToken cancellationToken) =>
         database.ExecuteAsync(tenantId, async (connection, transaction, ct) =>
         {
-            var (vectors, _) = await LockTotalsAsync(connection, transaction, tenantId, ct);
+            await using (var one = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtextextended('mnemora-import:' || @tenant, 0))", connection, transaction))
+            {
+                one.Parameters.AddWithValue("tenant", tenantId);
+                if (!(bool)(await one.ExecuteScalarAsync(ct))!)
+                {
+                    // Thrown before anything is written: the import is refused whole, to be retried.
+                    throw new TenantBusyException("imports", TimeSpan.FromSeconds(5), "Another import of this tenant is running; retry when it has finished. Nothing was imported.");
+                }
+            }
+
             long rows = 0, vectorsAdded = 0, bytesAdded = 0;
             await foreach (var batch in batches.WithCancellation(ct))
             {
@@ -95,6 +108,7 @@ public sealed partial class SemanticMemoryRepository
                 }
             }
 
+            var (vectors, _) = await LockTotalsAsync(connection, transaction, tenantId, ct);
             if (vectors + vectorsAdded > limits.MaxVectors)
             {
                 // Thrown before commit: the transaction rolls back and nothing of the import stays.
@@ -127,7 +141,7 @@ public sealed partial class SemanticMemoryRepository
         var candidates = chunk.SelectMany(r => new[] { r.ExportedId, ImportedId(tenantId, r.ExportedId) }).ToArray();
         var existing = new Dictionary<Guid, (long Bytes, bool Live)>();
         await using (var select = new NpgsqlCommand(
-            "SELECT id, stored_bytes, deleted_at IS NULL FROM semantic_memory WHERE tenant_id = @tenant AND id = ANY(@ids)", connection, transaction))
+            "SELECT id, stored_bytes, deleted_at IS NULL FROM semantic_memory WHERE tenant_id = @tenant AND id = ANY(@ids) FOR UPDATE", connection, transaction))
         {
             select.Parameters.AddWithValue("tenant", tenantId);
             select.Parameters.AddWithValue("ids", candidates);

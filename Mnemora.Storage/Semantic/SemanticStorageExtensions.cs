@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -37,10 +38,13 @@ public static class SemanticStorageExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddSingleton(services => new TenantDatabase(BuildTenantDataSource(
-            services.GetRequiredService<IConfiguration>().GetConnectionString(connectionName)!,
-            services.GetRequiredService<IOptions<TenantDatabaseOptions>>().Value,
-            services.GetRequiredService<ILoggerFactory>())));
+        builder.Services.AddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<TenantDatabaseOptions>>().Value;
+            var dataSource = BuildTenantDataSource(
+                services.GetRequiredService<IConfiguration>().GetConnectionString(connectionName)!, options, services.GetRequiredService<ILoggerFactory>());
+            return new TenantDatabase(dataSource, new TenantShare("postgres", options.MaxConnectionsPerTenant, options.ConnectTimeout));
+        });
 
         // Npgsql traces and meters every data source; these make them visible, as Aspire.Npgsql does.
         builder.Services.AddOpenTelemetry()
@@ -76,6 +80,9 @@ public static class SemanticStorageExtensions
             Timeout = (int)Math.Ceiling(options.ConnectTimeout.TotalSeconds),
             CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds),
             ApplicationName = "mnemora-api-tenant",
+            // The server's own limits: a statement or an idle transaction whose client went away still ends.
+            Options = string.Create(CultureInfo.InvariantCulture,
+                $"-c statement_timeout={(long)options.CommandTimeout.TotalMilliseconds} -c idle_in_transaction_session_timeout={(long)options.IdleInTransactionTimeout.TotalMilliseconds}"),
         };
         // Vectors travel in pgvector's binary form (the Pgvector plugin), not as text or real[] cast in SQL.
         var builder = new NpgsqlDataSourceBuilder(connection.ConnectionString).UseLoggerFactory(loggerFactory);

@@ -16,6 +16,7 @@ internal static class BenchmarkCatalog
         new ExportBenchmark(),
         new LoadBenchmark(),
         new NoisyNeighbourBenchmark(),
+        new ExpensiveNeighbourBenchmark(),
         new McpBenchmark(),
         new WorstPageBenchmark(),
     ];

@@ -24,6 +24,15 @@ public sealed class StoreFailureClassificationTests
         Assert.Equal(503, ApiExceptionHandler.Classify(failure, CancellationToken.None).StatusCode);
 
     [Fact]
+    public void ATenantOverItsShareOfAPoolIsToldToSlowDown()
+    {
+        var problem = ApiExceptionHandler.Classify(
+            new Mnemora.Storage.TenantBusyException("postgres", TimeSpan.FromSeconds(1), "busy"), CancellationToken.None);
+        Assert.Equal(429, problem.StatusCode);
+        Assert.Equal("RATE_LIMITED", problem.Code);
+    }
+
+    [Fact]
     public void ABugIsAnInternalError() =>
         Assert.Equal(500, ApiExceptionHandler.Classify(new InvalidOperationException("A bug."), CancellationToken.None).StatusCode);
 }

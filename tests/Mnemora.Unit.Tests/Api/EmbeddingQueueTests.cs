@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.AI;
+using Mnemora.Api.Embeddings;
+using Mnemora.Storage;
+
+namespace Mnemora.Unit.Tests.Api;
+
+/// <summary>
+/// The shared embedding queue: tenants take turns, interactive texts go ahead of bulk ones, and a tenant's waiting
+/// texts are bounded. The model is a stand-in that records the order it is asked in and can be held.
+/// </summary>
+public sealed class EmbeddingQueueTests
+{
+    [Fact]
+    public async Task AnotherTenantsLoneSearchIsEmbeddedNextNotAfterAFloodAlreadyWaiting()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var model = new RecordingModel();
+        using var queue = new BatchingEmbeddingGenerator(model, maxConcurrency: 1, maxBatchSize: 4, maxBatchCharacters: 1_000_000, maxInputCharacters: 4096, maxQueuedPerTenant: 1000, dimensions: RecordingModel.Dimensions);
+
+        // The model is busy with the noisy tenant's first text; then 200 more of its texts wait, then one of the quiet tenant's.
+        model.Hold();
+        var first = queue.GenerateAsync(["noisy 0"], EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
+        await model.WaitUntilCalledAsync(1, cancellationToken);
+        var flood = queue.GenerateAsync(Enumerable.Range(1, 200).Select(i => $"noisy {i}"), EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
+        var quiet = queue.GenerateAsync(["quiet search"], EmbeddingWork.For("quiet", EmbeddingLane.Interactive), cancellationToken);
+        Assert.Equal(201, queue.Queued("noisy") + queue.Queued("quiet"));
+        model.Release();
+        await Task.WhenAll(first, flood, quiet);
+
+        // The next call after the one in flight holds the quiet text: turns alternate between the waiting tenants.
+        var calls = model.Calls.ToList();
+        Assert.Contains("quiet search", calls[1]);
+        Assert.Equal(202, calls.Sum(c => c.Count));
+    }
+
+    [Fact]
+    public async Task InteractiveTextsGoAheadOfBulkButBulkStillAdvances()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var model = new RecordingModel();
+        using var queue = new BatchingEmbeddingGenerator(model, maxConcurrency: 1, maxBatchSize: 1, maxBatchCharacters: 1_000_000, maxInputCharacters: 4096, maxQueuedPerTenant: 1000, dimensions: RecordingModel.Dimensions);
+
+        model.Hold();
+        var first = queue.GenerateAsync(["warm"], EmbeddingWork.For("a", EmbeddingLane.Interactive), cancellationToken);
+        await model.WaitUntilCalledAsync(1, cancellationToken);
+        var bulk = queue.GenerateAsync(Enumerable.Range(0, 10).Select(i => $"import {i}"), EmbeddingWork.For("a", EmbeddingLane.Bulk), cancellationToken);
+        var searches = queue.GenerateAsync(Enumerable.Range(0, 10).Select(i => $"search {i}"), EmbeddingWork.For("b", EmbeddingLane.Interactive), cancellationToken);
+        model.Release();
+        await Task.WhenAll(first, bulk, searches);
+
+        var order = model.Calls.Skip(1).Select(c => c.Single()).ToList();
+        var lastSearch = order.FindLastIndex(t => t.StartsWith("search", StringComparison.Ordinal));
+        var importsBeforeLastSearch = order.Take(lastSearch).Count(t => t.StartsWith("import", StringComparison.Ordinal));
+
+        // Mostly searches first, yet one pick in four went to the import meanwhile.
+        Assert.InRange(importsBeforeLastSearch, 1, 4);
+        Assert.Equal(20, order.Count);
+    }
+
+    [Fact]
+    public async Task LongTextsMakeSmallBatchesSoAShortSearchWaitsOnFew()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var model = new RecordingModel();
+        using var queue = new BatchingEmbeddingGenerator(model, maxConcurrency: 1, maxBatchSize: 32, maxBatchCharacters: 4_000, maxInputCharacters: 1_000, maxQueuedPerTenant: 1000, dimensions: RecordingModel.Dimensions);
+
+        model.Hold();
+        var first = queue.GenerateAsync(["warm"], EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
+        await model.WaitUntilCalledAsync(1, cancellationToken);
+        var longTexts = queue.GenerateAsync(Enumerable.Range(0, 12).Select(i => new string((char)('a' + i), 5_000)), EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
+        var quiet = queue.GenerateAsync(["quiet search"], EmbeddingWork.For("quiet", EmbeddingLane.Interactive), cancellationToken);
+        model.Release();
+        await Task.WhenAll(first, longTexts, quiet);
+
+        // Texts count as at most 1,000 characters (the model's cut): at most 4 in a batch, the short one among the first.
+        var calls = model.Calls.Skip(1).ToList();
+        Assert.All(calls, call => Assert.True(call.Count * call.Max(t => Math.Min(t.Length, 1_000)) <= 4_000, $"A batch of {call.Count} texts."));
+        Assert.Contains("quiet search", calls[0]);
+        Assert.Equal(13, calls.Sum(c => c.Count));
+    }
+
+    [Fact]
+    public async Task ATenantsWaitingTextsAreBoundedAndAnotherTenantIsNotAffected()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var model = new RecordingModel();
+        using var queue = new BatchingEmbeddingGenerator(model, maxConcurrency: 1, maxBatchSize: 8, maxBatchCharacters: 1_000_000, maxInputCharacters: 4096, maxQueuedPerTenant: 10, dimensions: RecordingModel.Dimensions);
+
+        model.Hold();
+        var first = queue.GenerateAsync(["busy"], EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
+        await model.WaitUntilCalledAsync(1, cancellationToken);
+        var ten = queue.GenerateAsync(Enumerable.Range(0, 10).Select(i => $"n {i}"), EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
+
+        var refused = await Assert.ThrowsAsync<TenantBusyException>(() => queue.GenerateAsync(["one more"], EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken));
+        Assert.Equal("embeddings", refused.Resource);
+        var quiet = queue.GenerateAsync(["quiet"], EmbeddingWork.For("quiet", EmbeddingLane.Interactive), cancellationToken);
+
+        model.Release();
+        await Task.WhenAll(first, ten, quiet);
+        Assert.Equal(0, queue.Queued("noisy"));
+        Assert.DoesNotContain(model.Calls, c => c.Contains("one more"));
+    }
+
+    /// <summary>A model that answers fixed vectors, records each call's texts, and can hold its callers.</summary>
+    private sealed class RecordingModel : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        public const int Dimensions = 4;
+
+        private readonly SemaphoreSlim _called = new(0);
+        private volatile TaskCompletionSource _gate = CompletedGate();
+
+        public ConcurrentQueue<IReadOnlyList<string>> Calls { get; } = new();
+
+        public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _gate.TrySetResult();
+
+        public async Task WaitUntilCalledAsync(int calls, CancellationToken cancellationToken)
+        {
+            for (var i = 0; i < calls; i++)
+            {
+                await _called.WaitAsync(cancellationToken);
+            }
+        }
+
+        public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
+            IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var texts = values.ToList();
+            Calls.Enqueue(texts);
+            _called.Release();
+            await _gate.Task.WaitAsync(cancellationToken);
+            return new GeneratedEmbeddings<Embedding<float>>(texts.Select(_ => new Embedding<float>(new float[Dimensions])));
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose() => _called.Dispose();
+
+        private static TaskCompletionSource CompletedGate()
+        {
+            var gate = new TaskCompletionSource();
+            gate.SetResult();
+            return gate;
+        }
+    }
+}
