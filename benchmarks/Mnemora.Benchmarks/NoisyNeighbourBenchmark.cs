@@ -25,9 +25,8 @@ internal sealed class NoisyNeighbourBenchmark : IBenchmark
 
     public async Task RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
-        var baseAddress = context.CreateApiClient().BaseAddress;
-        using var quiet = await PlainClientAsync(context, baseAddress, cancellationToken);
-        using var noisy = await PlainClientAsync(context, baseAddress, cancellationToken);
+        using var quiet = await TenantClientAsync(context, cancellationToken);
+        using var noisy = await TenantClientAsync(context, cancellationToken);
         (await quiet.PostAsJsonAsync("/v1/state", new { agent_id = "agent", data = new { goal = "answer the customer", step = 2 } }, cancellationToken)).EnsureSuccessStatusCode();
         (await noisy.PostAsJsonAsync("/v1/state", new { agent_id = "agent", data = new { goal = "flood", step = 0 } }, cancellationToken)).EnsureSuccessStatusCode();
 
@@ -90,13 +89,10 @@ internal sealed class NoisyNeighbourBenchmark : IBenchmark
         return (measured, accepted, refused, other, floodClock.Elapsed.TotalSeconds);
     }
 
-    private static async Task<HttpClient> PlainClientAsync(BenchmarkContext context, Uri? baseAddress, CancellationToken cancellationToken)
+    /// <summary>A tenant's client (a plain one: the testing host's logs every request, which would be measured too).</summary>
+    private static async Task<HttpClient> TenantClientAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
-        // A plain client: the testing host's client logs every request, which would be measured too.
-        var (_, created) = await context.CreateTenantAsync("scale", cancellationToken);
-        var client = new HttpClient { BaseAddress = baseAddress };
-        client.DefaultRequestHeaders.Authorization = created.DefaultRequestHeaders.Authorization;
-        created.Dispose();
+        var (_, client) = await context.CreateTenantAsync("scale", cancellationToken);
         return client;
     }
 

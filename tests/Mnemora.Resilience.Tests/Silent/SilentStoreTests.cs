@@ -76,21 +76,7 @@ public sealed class SilentStoreTests(SilentSystem system)
 
             var during = await CallAllAsync(tenant, anonymous, cancellationToken);
             var report = Report($"{store} silent", during);
-            foreach (var call in during)
-            {
-                Assert.True(call.Elapsed < s_bound, $"{call.Name} took {call.Elapsed.TotalSeconds:0.0} s with {store} silent.\n{report}");
-                if (s_needs[call.Name].Contains(store))
-                {
-                    Assert.True(call.Status == 503, $"{call.Name} needs {store}: expected 503.\n{report}");
-                    Assert.Equal("application/problem+json", call.ContentType);
-                    using var body = JsonDocument.Parse(call.Body);
-                    Assert.Equal("SERVICE_UNAVAILABLE", body.RootElement.GetProperty("error").GetProperty("code").GetString());
-                }
-                else
-                {
-                    Assert.True(call.Status is >= 200 and < 300, $"{call.Name} does not need {store}: expected 2xx.\n{report}");
-                }
-            }
+            AssertRefusedOnlyWhatNeeds(store, during, report);
 
             // The measured figures (SECURITY.md quotes them): shown with --logger "console;verbosity=detailed".
             TestContext.Current.TestOutputHelper?.WriteLine(report);
@@ -132,20 +118,7 @@ public sealed class SilentStoreTests(SilentSystem system)
 
             // The stall happened: the store answered at least one request's headers and was cut off before its body.
             Assert.True(proxy.Stalled > stalled, $"No {store} answer was cut after its headers.\n{report}");
-            foreach (var call in during)
-            {
-                Assert.True(call.Elapsed < s_bound, $"{call.Name} took {call.Elapsed.TotalSeconds:0.0} s with {store} stalling.\n{report}");
-                if (s_needs[call.Name].Contains(store))
-                {
-                    Assert.True(call.Status == 503, $"{call.Name} needs {store}'s answers: expected 503.\n{report}");
-                    using var body = JsonDocument.Parse(call.Body);
-                    Assert.Equal("SERVICE_UNAVAILABLE", body.RootElement.GetProperty("error").GetProperty("code").GetString());
-                }
-                else
-                {
-                    Assert.True(call.Status is >= 200 and < 300, $"{call.Name} does not need {store}: expected 2xx.\n{report}");
-                }
-            }
+            AssertRefusedOnlyWhatNeeds(store, during, report);
 
             TestContext.Current.TestOutputHelper?.WriteLine(report);
         }
@@ -155,6 +128,26 @@ public sealed class SilentStoreTests(SilentSystem system)
         }
 
         await WaitUntilEveryCallSucceedsAsync(tenant, anonymous, $"after {store} sent bodies again", cancellationToken);
+    }
+
+    /// <summary>Every call ended within the bound: a 503 in the envelope when it needs the store, else a 2xx.</summary>
+    private static void AssertRefusedOnlyWhatNeeds(string store, IReadOnlyList<Call> calls, string report)
+    {
+        foreach (var call in calls)
+        {
+            Assert.True(call.Elapsed < s_bound, $"{call.Name} took {call.Elapsed.TotalSeconds:0.0} s.\n{report}");
+            if (s_needs[call.Name].Contains(store))
+            {
+                Assert.True(call.Status == 503, $"{call.Name} needs {store}: expected 503.\n{report}");
+                Assert.Equal("application/problem+json", call.ContentType);
+                using var body = JsonDocument.Parse(call.Body);
+                Assert.Equal("SERVICE_UNAVAILABLE", body.RootElement.GetProperty("error").GetProperty("code").GetString());
+            }
+            else
+            {
+                Assert.True(call.Status is >= 200 and < 300, $"{call.Name} does not need {store}: expected 2xx.\n{report}");
+            }
+        }
     }
 
     /// <summary>Asks every call again until each answers 2xx, within <see cref="s_recovery"/>.</summary>

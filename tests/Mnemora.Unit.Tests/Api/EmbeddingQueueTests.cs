@@ -16,12 +16,10 @@ public sealed class EmbeddingQueueTests
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var model = new RecordingModel();
-        using var queue = new BatchingEmbeddingGenerator(model, maxConcurrency: 1, maxBatchSize: 4, maxBatchCharacters: 1_000_000, maxInputCharacters: 4096, maxQueuedPerTenant: 1000, dimensions: RecordingModel.Dimensions);
+        using var queue = Queue(model, maxBatchSize: 4);
 
         // The model is busy with the noisy tenant's first text; then 200 more of its texts wait, then one of the quiet tenant's.
-        model.Hold();
-        var first = queue.GenerateAsync(["noisy 0"], EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
-        await model.WaitUntilCalledAsync(1, cancellationToken);
+        var first = await BusyAsync(model, queue, "noisy", "noisy 0", cancellationToken);
         var flood = queue.GenerateAsync(Enumerable.Range(1, 200).Select(i => $"noisy {i}"), EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
         var quiet = queue.GenerateAsync(["quiet search"], EmbeddingWork.For("quiet", EmbeddingLane.Interactive), cancellationToken);
         Assert.Equal(201, queue.Queued("noisy") + queue.Queued("quiet"));
@@ -39,11 +37,9 @@ public sealed class EmbeddingQueueTests
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var model = new RecordingModel();
-        using var queue = new BatchingEmbeddingGenerator(model, maxConcurrency: 1, maxBatchSize: 1, maxBatchCharacters: 1_000_000, maxInputCharacters: 4096, maxQueuedPerTenant: 1000, dimensions: RecordingModel.Dimensions);
+        using var queue = Queue(model, maxBatchSize: 1);
 
-        model.Hold();
-        var first = queue.GenerateAsync(["warm"], EmbeddingWork.For("a", EmbeddingLane.Interactive), cancellationToken);
-        await model.WaitUntilCalledAsync(1, cancellationToken);
+        var first = await BusyAsync(model, queue, "a", "warm", cancellationToken);
         var bulk = queue.GenerateAsync(Enumerable.Range(0, 10).Select(i => $"import {i}"), EmbeddingWork.For("a", EmbeddingLane.Bulk), cancellationToken);
         var searches = queue.GenerateAsync(Enumerable.Range(0, 10).Select(i => $"search {i}"), EmbeddingWork.For("b", EmbeddingLane.Interactive), cancellationToken);
         model.Release();
@@ -63,11 +59,9 @@ public sealed class EmbeddingQueueTests
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var model = new RecordingModel();
-        using var queue = new BatchingEmbeddingGenerator(model, maxConcurrency: 1, maxBatchSize: 32, maxBatchCharacters: 4_000, maxInputCharacters: 1_000, maxQueuedPerTenant: 1000, dimensions: RecordingModel.Dimensions);
+        using var queue = Queue(model, maxBatchSize: 32, maxBatchCharacters: 4_000, maxInputCharacters: 1_000);
 
-        model.Hold();
-        var first = queue.GenerateAsync(["warm"], EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
-        await model.WaitUntilCalledAsync(1, cancellationToken);
+        var first = await BusyAsync(model, queue, "noisy", "warm", cancellationToken);
         var longTexts = queue.GenerateAsync(Enumerable.Range(0, 12).Select(i => new string((char)('a' + i), 5_000)), EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
         var quiet = queue.GenerateAsync(["quiet search"], EmbeddingWork.For("quiet", EmbeddingLane.Interactive), cancellationToken);
         model.Release();
@@ -85,11 +79,9 @@ public sealed class EmbeddingQueueTests
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var model = new RecordingModel();
-        using var queue = new BatchingEmbeddingGenerator(model, maxConcurrency: 1, maxBatchSize: 8, maxBatchCharacters: 1_000_000, maxInputCharacters: 4096, maxQueuedPerTenant: 10, dimensions: RecordingModel.Dimensions);
+        using var queue = Queue(model, maxBatchSize: 8, maxQueuedPerTenant: 10);
 
-        model.Hold();
-        var first = queue.GenerateAsync(["busy"], EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
-        await model.WaitUntilCalledAsync(1, cancellationToken);
+        var first = await BusyAsync(model, queue, "noisy", "busy", cancellationToken);
         var ten = queue.GenerateAsync(Enumerable.Range(0, 10).Select(i => $"n {i}"), EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
 
         var refused = await Assert.ThrowsAsync<TenantBusyException>(() => queue.GenerateAsync(["one more"], EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken));
@@ -100,6 +92,20 @@ public sealed class EmbeddingQueueTests
         await Task.WhenAll(first, ten, quiet);
         Assert.Equal(0, queue.Queued("noisy"));
         Assert.DoesNotContain(model.Calls, c => c.Contains("one more"));
+    }
+
+    private static BatchingEmbeddingGenerator Queue(
+        RecordingModel model, int maxBatchSize, int maxBatchCharacters = 1_000_000, int maxInputCharacters = 4096, int maxQueuedPerTenant = 1000) =>
+        new(model, maxConcurrency: 1, maxBatchSize, maxBatchCharacters, maxInputCharacters, maxQueuedPerTenant, RecordingModel.Dimensions);
+
+    /// <summary>Holds the model and gives it one text of <paramref name="tenantId"/>: the queue's only worker is busy until released.</summary>
+    private static async Task<Task<GeneratedEmbeddings<Embedding<float>>>> BusyAsync(
+        RecordingModel model, BatchingEmbeddingGenerator queue, string tenantId, string text, CancellationToken cancellationToken)
+    {
+        model.Hold();
+        var first = queue.GenerateAsync([text], EmbeddingWork.For(tenantId, EmbeddingLane.Interactive), cancellationToken);
+        await model.WaitUntilCalledAsync(1, cancellationToken);
+        return first;
     }
 
     /// <summary>A model that answers fixed vectors, records each call's texts, and can hold its callers.</summary>
