@@ -3,7 +3,8 @@ using Mnemora.AppHost.Infrastructure;
 var builder = DistributedApplication.CreateBuilder(args);
 
 // Stores: PostgreSQL + pgvector, DynamoDB and S3, from containers, local processes or managed services.
-var stores = builder.AddMnemoraStores(InfrastructureModes.Resolve(builder));
+var mode = InfrastructureModes.Resolve(builder);
+var stores = builder.AddMnemoraStores(mode);
 
 // Secrets: generated on first run and kept in user secrets; set them with Parameters__operator-key=… .
 var operatorKey = builder.AddParameter("operator-key", Secrets.Generated, secret: true, persist: true);
@@ -27,6 +28,8 @@ var api = builder.AddProject<Projects.Mnemora_Api>("api")
     .WithConfigurationSection(builder.Configuration, "Mnemora:SemanticExpiry")
     .WithConfigurationSection(builder.Configuration, "Mnemora:Cors")
     .WithFixedPort(builder.Configuration["Mnemora:ApiPort"])
+    // Mnemora:ApiReplicas copies behind one endpoint; with more than one they share their limits in Redis.
+    .WithApiReplicas(mode, builder.ApiReplicas())
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")
     .WithUrl("/scalar", "API reference")
     .WithHttpHealthCheck("/health");

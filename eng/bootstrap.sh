@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Mnemora's container-free "process mode" needs on Debian 12:
-#   PostgreSQL 15 server, pgvector 0.8 built for it, the npm emulators
+#   PostgreSQL 15 server, pgvector 0.8 built for it, redis-server (the shared
+#   limits of several API replicas), the npm emulators
 #   (dynalite, s3rver) in eng/emulators, and chromium + chromedriver for browser
 #   tests (skipped with MNEMORA_SKIP_BROWSER=1).
 # Idempotent: when everything is present it only runs a few file tests and
@@ -36,6 +37,8 @@ have_pgvector() {
   [[ -f "$PG_EXTDIR/vector.control" && -f "$(pg_pkglibdir)/vector.so" ]] &&
     grep -Eq "^default_version = '${PGVECTOR_SERIES//./\\.}\\." "$PG_EXTDIR/vector.control"
 }
+
+have_redis() { [[ -x /usr/bin/redis-server ]]; }
 
 want_browser() { [[ "${MNEMORA_SKIP_BROWSER:-0}" != 1 ]]; }
 have_browser() { [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; }
@@ -84,6 +87,7 @@ APT=(apt-get -y -qq -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=300)
 missing=()
 have_pg || missing+=("postgresql-$PG_MAJOR")
 have_pgvector || missing+=("pgvector $PGVECTOR_SERIES")
+have_redis || missing+=("redis-server")
 if want_browser && ! have_browser; then missing+=("chromium"); fi
 
 if (( ${#missing[@]} )); then
@@ -93,6 +97,7 @@ if (( ${#missing[@]} )); then
   pkgs=()
   have_pg || pkgs+=("postgresql-$PG_MAJOR")
   have_pgvector || pkgs+=("postgresql-server-dev-$PG_MAJOR" make gcc libc6-dev)
+  have_redis || pkgs+=(redis-server)
   if want_browser && ! have_browser; then pkgs+=(chromium chromium-driver); fi
 
   if ! have_pgvector; then
@@ -114,6 +119,7 @@ if (( ${#missing[@]} )); then
   log "apt-get install ${pkgs[*]}"
   quiet as_root "${APT[@]}" install --no-install-recommends "${pkgs[@]}"
   have_pg || die "postgresql-$PG_MAJOR installed but $PG_BIN/postgres is missing"
+  have_redis || die "redis-server installed but /usr/bin/redis-server is missing"
 
   if ! have_pgvector; then
     log "building pgvector $PGVECTOR_SERIES.x from Debian trixie sources"

@@ -32,7 +32,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         var keyHash = ApiKeys.Hash(token);
-        if (resolver.TryResolve(keyHash, () => guard.TryBeginLookup(Context, keyHash)) is not { } lookup)
+        if (await resolver.TryResolveAsync(keyHash, () => guard.TryBeginLookupAsync(Context, keyHash)) is not { } lookup)
         {
             return AuthenticateResult.Fail("Too many unknown keys from this client.");
         }

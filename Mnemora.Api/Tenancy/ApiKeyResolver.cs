@@ -38,7 +38,7 @@ internal sealed partial class ApiKeyResolver(
     /// already running for the same hash (a burst of calls with one key costs one lookup), else from a
     /// new lookup if <paramref name="admit"/> allows it. Null (no task) when it does not.
     /// </summary>
-    public Task<KeyOwner?>? TryResolve(string keyHash, Func<bool> admit)
+    public async ValueTask<Task<KeyOwner?>?> TryResolveAsync(string keyHash, Func<ValueTask<bool>> admit)
     {
         if (_live.TryGetValue(keyHash, out var live) && time.GetElapsedTime(live.ReadAt) < TrustFor)
         {
@@ -56,7 +56,7 @@ internal sealed partial class ApiKeyResolver(
             return running.Value;
         }
 
-        if (!admit())
+        if (!await admit())
         {
             return null;
         }

@@ -101,7 +101,16 @@ internal static class BurstLimiting
 
         var tier = limits.For(tenant.Tier);
         // The tier is part of the key: a tenant moved to another tier gets that tier's bucket at once.
-        return RateLimitPartition.GetTokenBucketLimiter($"{tenant.TenantId}\n{TenantTiers.Name(tenant.Tier)}", _ => new TokenBucketRateLimiterOptions
+        var key = $"{tenant.TenantId}\n{TenantTiers.Name(tenant.Tier)}";
+        var buckets = context.RequestServices.GetRequiredService<IRateBuckets>();
+        if (buckets is not LocalRateBuckets)
+        {
+            // Several replicas: the tenant's bucket is shared (see SharedBurstLimiter).
+            var time = context.RequestServices.GetRequiredService<TimeProvider>();
+            return RateLimitPartition.Get(key, _ => new SharedBurstLimiter(buckets, RateBucketExtensions.BucketName("burst", key), tier, time));
+        }
+
+        return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
             TokenLimit = tier.Burst,
             TokensPerPeriod = tier.RequestsPerSecond,

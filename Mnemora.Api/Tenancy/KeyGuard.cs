@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Mnemora.Api.Http;
@@ -49,22 +48,23 @@ internal sealed class KeyGuard : IDisposable
     public const string MeterName = "Mnemora.Api.Tenancy";
     private static readonly object s_refusal = new();
 
-    private readonly PartitionedRateLimiter<string> _lookups;
-    private readonly PartitionedRateLimiter<string> _operatorKeys;
+    private readonly IRateBuckets _buckets;
     private readonly MemoryCache _known = new(new MemoryCacheOptions { SizeLimit = 1_000_000 });
     private readonly KeyGuardOptions _options;
+    private readonly BucketShape _lookupShape;
+    private readonly BucketShape _operatorShape;
     private readonly Counter<long> _lookupCount;
     private readonly Counter<long> _refused;
 
-    public KeyGuard(IOptions<KeyGuardOptions> options, IMeterFactory meters)
+    public KeyGuard(IRateBuckets buckets, IOptions<KeyGuardOptions> options, IMeterFactory meters)
     {
+        _buckets = buckets;
         _options = options.Value;
         // Tokens are taken before the lookup, so concurrency cannot overrun a bucket; a valid key's first
-        // lookup costs one token too, then it is known and passes freely.
-        _lookups = PartitionedRateLimiter.Create<string, string>(client =>
-            RateLimitPartition.GetTokenBucketLimiter(client, _ => Bucket(_options.ClientBurst, _options.ClientRefillPeriod)));
-        _operatorKeys = PartitionedRateLimiter.Create<string, string>(client =>
-            RateLimitPartition.GetTokenBucketLimiter(client, _ => Bucket(_options.OperatorBurst, _options.OperatorRefillPeriod)));
+        // lookup costs one token too, then it is known and passes freely. With several replicas the buckets
+        // are shared (Redis), so a guesser spreading its attempts over the replicas gains nothing.
+        _lookupShape = new BucketShape(_options.ClientBurst, _options.ClientRefillPeriod);
+        _operatorShape = new BucketShape(_options.OperatorBurst, _options.OperatorRefillPeriod);
 
         var meter = meters.Create(MeterName);
         _lookupCount = meter.CreateCounter<long>("mnemora.api_key.lookups", description: "API key lookups in the store (cache misses).");
@@ -72,7 +72,7 @@ internal sealed class KeyGuard : IDisposable
     }
 
     /// <summary>True when the key may be looked up; otherwise the request is marked for a 429 with the time to wait.</summary>
-    public bool TryBeginLookup(HttpContext context, string keyHash)
+    public async ValueTask<bool> TryBeginLookupAsync(HttpContext context, string keyHash)
     {
         if (_options.KnownKeyDuration > TimeSpan.Zero && _known.TryGetValue(keyHash, out _))
         {
@@ -80,14 +80,14 @@ internal sealed class KeyGuard : IDisposable
             return true;
         }
 
-        using var lease = _lookups.AttemptAcquire(ClientOf(context));
-        if (lease.IsAcquired)
+        var take = await _buckets.TakeAsync(RateBucketExtensions.BucketName("lookups", ClientOf(context)), _lookupShape, 1, context.RequestAborted);
+        if (take.Granted > 0)
         {
             _lookupCount.Add(1);
             return true;
         }
 
-        Refuse(context, lease, _options.ClientRefillPeriod, "Too many attempts with unknown API keys from this client. Retry later.");
+        Refuse(context, take.RetryAfter, "Too many attempts with unknown API keys from this client. Retry later.");
         return false;
     }
 
@@ -95,10 +95,10 @@ internal sealed class KeyGuard : IDisposable
     /// False (and a 429 marked) when the client has no wrong operator key left to spend: then even the right
     /// key is refused, or the answer would tell a guesser which of its refused guesses was right.
     /// </summary>
-    public bool MayTryOperatorKey(HttpContext context)
+    public async ValueTask<bool> MayTryOperatorKeyAsync(HttpContext context)
     {
-        // Whole tokens only: the bucket refills in fractions, and asking for zero permits succeeds on any fraction.
-        if (_operatorKeys.GetStatistics(ClientOf(context)) is not { CurrentAvailablePermits: < 1 })
+        var take = await _buckets.TakeAsync(RateBucketExtensions.BucketName("operator", ClientOf(context)), _operatorShape, 0, context.RequestAborted);
+        if (take.Granted > 0)
         {
             return true;
         }
@@ -108,15 +108,15 @@ internal sealed class KeyGuard : IDisposable
     }
 
     /// <summary>Spends one of the client's wrong operator keys; false (and a 429 marked) when none was left.</summary>
-    public bool ChargeWrongOperatorKey(HttpContext context)
+    public async ValueTask<bool> ChargeWrongOperatorKeyAsync(HttpContext context)
     {
-        using var lease = _operatorKeys.AttemptAcquire(ClientOf(context));
-        if (lease.IsAcquired)
+        var take = await _buckets.TakeAsync(RateBucketExtensions.BucketName("operator", ClientOf(context)), _operatorShape, 1, context.RequestAborted);
+        if (take.Granted > 0)
         {
             return true;
         }
 
-        Refuse(context, lease, _options.OperatorRefillPeriod, "Too many wrong operator keys from this client. Retry later.");
+        Refuse(context, take.RetryAfter, "Too many wrong operator keys from this client. Retry later.");
         return false;
     }
 
@@ -168,30 +168,13 @@ internal sealed class KeyGuard : IDisposable
         return address.ToString();
     }
 
-    private void Refuse(HttpContext context, RateLimitLease lease, TimeSpan refillPeriod, string message) =>
-        Refuse(context, lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : refillPeriod, message);
-
     private void Refuse(HttpContext context, TimeSpan wait, string message)
     {
         context.Items[s_refusal] = new Refusal(Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)), message);
         _refused.Add(1);
     }
 
-    private static TokenBucketRateLimiterOptions Bucket(int burst, TimeSpan refillPeriod) => new()
-    {
-        TokenLimit = burst,
-        TokensPerPeriod = 1,
-        ReplenishmentPeriod = refillPeriod,
-        AutoReplenishment = false,
-        QueueLimit = 0,
-    };
-
-    public void Dispose()
-    {
-        _lookups.Dispose();
-        _operatorKeys.Dispose();
-        _known.Dispose();
-    }
+    public void Dispose() => _known.Dispose();
 
     private sealed record Refusal(long Seconds, string Message);
 }
@@ -206,6 +189,7 @@ internal static class KeyGuardExtensions
             .ValidateOnStart();
         // The guard's client is the address the configured proxies forwarded (UseMnemoraHttp applies them first).
         builder.AddTrustedProxies();
+        builder.AddRateBuckets();
         builder.Services.AddSingleton<KeyGuard>();
         return builder;
     }

@@ -18,33 +18,33 @@ internal sealed class OperatorAuthenticationHandler(
     IOptions<TenancyOptions> tenancy,
     KeyGuard guard) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = AuthenticationProblems.BearerToken(Request);
         if (token is null)
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
 
-        if (!guard.MayTryOperatorKey(Context))
+        if (!await guard.MayTryOperatorKeyAsync(Context))
         {
-            return Task.FromResult(AuthenticateResult.Fail("Too many wrong operator keys from this client."));
+            return AuthenticateResult.Fail("Too many wrong operator keys from this client.");
         }
 
         if (!IsOperatorKey(token))
         {
             // A tenant key is the tenant scheme's (its guessing is the key guard's, and a valid one is forbidden);
             // anything else is a guess at the operator key.
-            if (!ApiKeys.IsWellFormed(token) && !guard.ChargeWrongOperatorKey(Context))
+            if (!ApiKeys.IsWellFormed(token) && !await guard.ChargeWrongOperatorKeyAsync(Context))
             {
-                return Task.FromResult(AuthenticateResult.Fail("Too many wrong operator keys from this client."));
+                return AuthenticateResult.Fail("Too many wrong operator keys from this client.");
             }
 
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
 
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, TenancyAuthentication.OperatorRole)], Scheme.Name);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) => AuthenticationProblems.ChallengeAsync(Context);
