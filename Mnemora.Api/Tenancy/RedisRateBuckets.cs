@@ -87,6 +87,8 @@ internal static class RateBucketExtensions
         }, options =>
         {
             options.AbortOnConnectFail = false;
+            // While Redis is away a call falls back at once instead of waiting in a backlog for the reconnection.
+            options.BacklogPolicy = BacklogPolicy.FailFast;
             options.ConnectTimeout = 2000;
             options.AsyncTimeout = 500;
             options.SyncTimeout = 500;

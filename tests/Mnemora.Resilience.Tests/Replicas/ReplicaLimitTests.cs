@@ -180,4 +180,32 @@ public sealed class ReplicaLimitTests(ReplicaSystem system)
             clients.ForEach(client => client.Dispose());
         }
     }
+
+    [Fact]
+    public async Task WithRedisStoppedEachReplicaLimitsOnItsOwnAndServes()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var (_, _, key) = await system.CreateTenantAsync("pro", cancellationToken);
+        var clients = Enumerable.Range(0, ReplicaSystem.Replicas).Select(replica => system.CreateReplicaClient(replica, key)).ToList();
+        await system.StopRedisAsync(cancellationToken);
+        try
+        {
+            // No 5xx and no wait on Redis: the burst bucket (and a new key's guard) fall back to the replica's own.
+            foreach (var client in clients)
+            {
+                for (var call = 0; call < 5; call++)
+                {
+                    using var response = await client.GetAsync("/v1/usage", cancellationToken);
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                }
+            }
+
+            Assert.True(await system.ApiLoggedAsync("Redis did not answer", cancellationToken), "the replicas said they limit on their own");
+        }
+        finally
+        {
+            await system.StartRedisAsync(cancellationToken);
+            clients.ForEach(client => client.Dispose());
+        }
+    }
 }

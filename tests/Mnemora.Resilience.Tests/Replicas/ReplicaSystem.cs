@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Mnemora.Api.Tests.Infrastructure;
 using Mnemora.Testing;
@@ -29,6 +31,7 @@ public sealed class ReplicaSystem : IAsyncLifetime
     public const int ClientKeyBurst = 100;
 
     private DirectoryInfo? _data;
+    private IReadOnlyList<string> _replicaIds = [];
 
     public DistributedApplication App { get; private set; } = null!;
 
@@ -74,6 +77,7 @@ public sealed class ReplicaSystem : IAsyncLifetime
             healthy[update.ResourceId] = new Uri(urls.Split(';')[0]);
             if (healthy.Count == Replicas)
             {
+                _replicaIds = [.. healthy.Keys];
                 return [.. healthy.Values];
             }
         }
@@ -107,6 +111,46 @@ public sealed class ReplicaSystem : IAsyncLifetime
         var issued = await Envelope.ReadDataAsync(
             await admin.PostAsJsonAsync($"/admin/v1/tenants/{tenantId}/keys", new { name = "replicas" }, cancellationToken), HttpStatusCode.Created);
         return (tenantId, issued.GetProperty("key_id").GetString()!, issued.GetProperty("api_key").GetString()!);
+    }
+
+    /// <summary>Stops the replicas' Redis and waits until its process has ended.</summary>
+    public async Task StopRedisAsync(CancellationToken cancellationToken)
+    {
+        await App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand, cancellationToken);
+        await App.ResourceNotifications.WaitForResourceAsync("redis", KnownResourceStates.TerminalStates, cancellationToken);
+    }
+
+    /// <summary>Starts the replicas' Redis again and waits until it runs (the replicas reconnect by themselves).</summary>
+    public async Task StartRedisAsync(CancellationToken cancellationToken)
+    {
+        await App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand, cancellationToken);
+        await App.ResourceNotifications.WaitForResourceAsync("redis", KnownResourceStates.Running, cancellationToken);
+    }
+
+    /// <summary>Whether any replica of the API logged <paramref name="text"/> (waiting up to 30 s for its log to arrive).</summary>
+    public async Task<bool> ApiLoggedAsync(string text, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var logs = App.Services.GetRequiredService<ResourceLoggerService>();
+        try
+        {
+            await Task.WhenAny(_replicaIds.Select(async id =>
+            {
+                await foreach (var batch in logs.WatchAsync(id).WithCancellation(timeout.Token))
+                {
+                    if (batch.Any(line => line.Content.Contains(text, StringComparison.Ordinal)))
+                    {
+                        return;
+                    }
+                }
+            }));
+            return !timeout.IsCancellationRequested;
+        }
+        finally
+        {
+            await timeout.CancelAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()
