@@ -30,7 +30,7 @@ public static class AwsClientExtensions
                 Timeout = timeouts.DynamoDbTimeout,
                 MaxErrorRetry = MaxErrorRetry,
                 RetryMode = RequestRetryMode.Standard,
-                HttpClientFactory = new WholeAnswerHttpClientFactory(),
+                HttpClientFactory = new WholeAnswerHttpClientFactory("dynamodb"),
             };
             Configure(config, connection);
             return new AmazonDynamoDBClient(Credentials(connection), config);
@@ -51,7 +51,7 @@ public static class AwsClientExtensions
                 Timeout = services.GetRequiredService<IOptions<StoreTimeoutOptions>>().Value.S3Timeout,
                 MaxErrorRetry = MaxErrorRetry,
                 RetryMode = RequestRetryMode.Standard,
-                HttpClientFactory = new WholeAnswerHttpClientFactory(),
+                HttpClientFactory = new WholeAnswerHttpClientFactory("s3"),
                 // Path-style and checksums only when required: what S3-compatible emulators accept, harmless on S3.
                 ForcePathStyle = true,
                 RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
