@@ -21,21 +21,29 @@ public sealed class TenantShareOfPostgresTests(MnemoraApp system)
         using var host = await BuildAsync(new()
         {
             ["Mnemora:Postgres:MaxConnectionsPerTenant"] = "2",
-            ["Mnemora:Postgres:ConnectTimeout"] = "00:00:01",
+            // Long enough to open a connection on a loaded machine; it is also how long A's third call waits on A.
+            ["Mnemora:Postgres:ConnectTimeout"] = "00:00:05",
         });
         var database = host.Services.GetRequiredService<TenantDatabase>();
 
         // Tenant A's two transactions stay open (each on its own connection) until the test lets them end.
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var opened = new CountdownEvent(2);
-        var holders = Enumerable.Range(0, 2).Select(_ => database.ExecuteAsync("share-a", async (connection, transaction, ct) =>
+        var opened = Enumerable.Range(0, 2).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var holders = Enumerable.Range(0, 2).Select(i => database.ExecuteAsync("share-a", async (connection, transaction, ct) =>
         {
             var backend = await BackendAsync(connection, transaction, ct);
-            opened.Signal();
+            opened[i].SetResult();
             await release.Task.WaitAsync(ct);
             return backend;
         }, cancellationToken)).ToList();
-        Assert.True(opened.Wait(TimeSpan.FromSeconds(30), cancellationToken), "Tenant A's two transactions did not open.");
+        var bothOpen = Task.WhenAll(opened.Select(o => o.Task));
+        var holderEnded = Task.WhenAny(holders);
+        if (await Task.WhenAny(bothOpen, holderEnded).WaitAsync(TimeSpan.FromMinutes(1), cancellationToken) != bothOpen)
+        {
+            // A holder ended before both were open: its own failure says why.
+            await await holderEnded;
+            Assert.Fail("Tenant A's two transactions did not open.");
+        }
 
         var refused = await Assert.ThrowsAsync<TenantBusyException>(() =>
             database.ExecuteAsync("share-a", BackendAsync, cancellationToken));
