@@ -26,4 +26,11 @@ public sealed class StorageOptions
     /// </summary>
     [RegularExpression("^[0-9]{12}$")]
     public string? ExpectedBucketOwner { get; set; }
+
+    /// <summary>
+    /// Reserve tenants' storage out of leases held by this process and write the totals once a second
+    /// (<c>DynamoUsageMeter</c>), instead of two or three writes of the totals per write. The API sets it; tools
+    /// and the tiering worker, which must see their counts in the table at once, leave it off.
+    /// </summary>
+    public bool LeaseStorage { get; set; }
 }

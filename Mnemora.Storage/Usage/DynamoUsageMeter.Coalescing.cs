@@ -10,7 +10,8 @@ namespace Mnemora.Storage.Usage;
 /// are added up in memory per tenant and written once per <see cref="FlushEvery"/>, not on every
 /// search and store. Reads of the totals add this replica's share not yet written, and a graceful
 /// shutdown writes it; a crash loses at most the last <see cref="FlushEvery"/> of this replica's counts.
-/// Storage and vector figures (limits) are written as before, on every change.
+/// Storage and vector figures are written on every change, unless they were reserved out of a storage lease
+/// (<c>DynamoUsageMeter.Leases.cs</c>), which this flush writes too.
 /// </summary>
 public sealed partial class DynamoUsageMeter
 {
@@ -74,8 +75,27 @@ public sealed partial class DynamoUsageMeter
         return done;
     }
 
-    /// <summary>Writes the counts added up since the last flush, one <c>ADD</c> per tenant and month; what fails is kept for the next.</summary>
+    /// <summary>
+    /// Writes the counts added up since the last flush (the month's embeddings, and what was reserved out of storage
+    /// leases); what fails is kept for the next. Leases unused for a while are given back.
+    /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await FlushEmbeddingsAsync(cancellationToken);
+        await FlushStorageLeasesAsync(returnAll: false, cancellationToken);
+    }
+
+    /// <summary>Writes every count held in memory and gives back every storage lease: the host is stopping.</summary>
+    public async Task FlushAllAsync(CancellationToken cancellationToken)
+    {
+        await FlushEmbeddingsAsync(cancellationToken);
+        // Twice: the first write gives each lease back (written as 0, in case that write is retried), the second removes it.
+        await FlushStorageLeasesAsync(returnAll: true, cancellationToken);
+        await FlushStorageLeasesAsync(returnAll: true, cancellationToken);
+    }
+
+    /// <summary>Writes the embeddings counted since the last flush, one <c>ADD</c> per tenant and month.</summary>
+    private async Task FlushEmbeddingsAsync(CancellationToken cancellationToken)
     {
         Dictionary<(string Pk, string MonthSk), long> batch;
         lock (_gate)

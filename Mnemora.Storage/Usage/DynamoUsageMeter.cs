@@ -39,7 +39,7 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
             (A.PostgresBytes, delta.PostgresBytes),
             (StorageBytes, delta.StorageBytes));
         AddEmbeddings(pk, delta.EmbeddingsGenerated);
-        if (totals is not null)
+        if (totals is not null && !(options.Value.LeaseStorage && TryRecordInLease(pk, delta with { EmbeddingsGenerated = 0 })))
         {
             await dynamo.UpdateItemAsync(totals, cancellationToken);
         }
@@ -72,11 +72,14 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
                 (A.PostgresBytes, delta.PostgresBytes),
                 (StorageBytes, delta.StorageBytes)) is { } totals)
             {
+                var lease = options.Value.LeaseStorage;
                 if (delta.StorageBytes > 0)
                 {
-                    await AddWithinStorageAsync(totals, delta.StorageBytes, limits.StorageBytes, cancellationToken);
+                    await (lease
+                        ? ReserveStorageAsync(pk, delta with { EmbeddingsGenerated = 0 }, limits.StorageBytes, cancellationToken)
+                        : AddWithinStorageAsync(totals, delta.StorageBytes, limits.StorageBytes, cancellationToken));
                 }
-                else
+                else if (!(lease && TryRecordInLease(pk, delta with { EmbeddingsGenerated = 0 })))
                 {
                     await dynamo.UpdateItemAsync(totals, cancellationToken);
                 }
@@ -206,16 +209,17 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
     public async Task<UsageTotals> GetTotalsAsync(string tenantId, CancellationToken cancellationToken)
     {
         var pk = TenantItems.TenantPk(RequireId(tenantId));
-        var totalsTask = GetAsync(pk, TenantItems.TotalsSk, cancellationToken);
+        // This replica's counts not yet written (reserved out of its storage lease) are part of the totals.
+        var totalsTask = WithPendingAsync(pk, async pending => (Item: await GetAsync(pk, TenantItems.TotalsSk, cancellationToken), Pending: pending), cancellationToken);
         var embeddingsTask = EmbeddingsThisMonthAsync(pk, TenantItems.MonthSk(time.GetUtcNow()), cancellationToken);
-        var totals = await totalsTask;
+        var (totals, pending) = await totalsTask;
         var embeddings = await embeddingsTask;
         return new UsageTotals(
-            Vectors: totals.GetLong(A.Vectors),
+            Vectors: totals.GetLong(A.Vectors) + pending.Vectors,
             EmbeddingsGeneratedThisMonth: embeddings,
-            DynamoBytes: totals.GetLong(A.DynamoBytes),
-            S3Bytes: totals.GetLong(A.S3Bytes),
-            PostgresBytes: totals.GetLong(A.PostgresBytes),
+            DynamoBytes: totals.GetLong(A.DynamoBytes) + pending.DynamoBytes,
+            S3Bytes: totals.GetLong(A.S3Bytes) + pending.S3Bytes,
+            PostgresBytes: totals.GetLong(A.PostgresBytes) + pending.PostgresBytes,
             Agents: totals.GetLong(A.Agents),
             Sessions: totals.GetLong(A.Sessions));
     }

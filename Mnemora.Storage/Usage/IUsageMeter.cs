@@ -53,6 +53,13 @@ public sealed record UsageDelta(
     /// <summary>The bytes this delta adds across every store (negative when it frees some).</summary>
     public long StorageBytes => DynamoBytes + S3Bytes + PostgresBytes;
 
+    public UsageDelta Plus(UsageDelta other) => new(
+        Vectors + other.Vectors,
+        EmbeddingsGenerated + other.EmbeddingsGenerated,
+        DynamoBytes + other.DynamoBytes,
+        S3Bytes + other.S3Bytes,
+        PostgresBytes + other.PostgresBytes);
+
     public UsageDelta Negated() => new(-Vectors, -EmbeddingsGenerated, -DynamoBytes, -S3Bytes, -PostgresBytes);
 
     /// <summary>This delta less another: what is still to record once <paramref name="reserved"/> has been.</summary>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Mnemora.Storage.Usage;
 
-/// <summary>Writes the usage counters added up in memory (<see cref="DynamoUsageMeter.FlushAsync"/>) every second and when the host stops.</summary>
+/// <summary>Writes the usage counters added up in memory (<see cref="DynamoUsageMeter.FlushAsync"/>) every second and when the host stops (giving back every storage lease).</summary>
 internal sealed partial class UsageCounterFlush(DynamoUsageMeter meter, TimeProvider time, ILogger<UsageCounterFlush> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,14 +24,16 @@ internal sealed partial class UsageCounterFlush(DynamoUsageMeter meter, TimeProv
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await FlushAsync(cancellationToken);
+        await FlushAsync(meter.FlushAllAsync, cancellationToken);
     }
 
-    private async Task FlushAsync(CancellationToken cancellationToken)
+    private Task FlushAsync(CancellationToken cancellationToken) => FlushAsync(meter.FlushAsync, cancellationToken);
+
+    private async Task FlushAsync(Func<CancellationToken, Task> flush, CancellationToken cancellationToken)
     {
         try
         {
-            await meter.FlushAsync(cancellationToken);
+            await flush(cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -29,6 +29,9 @@ public sealed class WriteLimitTests(MnemoraApp system)
         using var host = await UsageHostAsync(ct);
         var meter = host.Services.GetRequiredService<IUsageMeter>();
 
+        // Near its limit first (100 KB of room), so that the API takes no storage lease for this tenant: a lease taken
+        // while it was far from the limit would stay the API's to spend after this test pushes the totals past it.
+        await meter.RecordAsync(tenant.TenantId, new UsageDelta(S3Bytes: FreeStorage - 100_000), ct);
         var state = await Envelope.ReadDataAsync(await tenant.Client.PostAsJsonAsync("/v1/state",
             new { agent_id = "a1", session_id = "s1", data = new { text = new string('x', 1_000) } }, ct), HttpStatusCode.Created);
         await tenant.StoreAsync(new { agent_id = "a1", content = "The warehouse in Leeds ships orders on weekdays." });
@@ -36,7 +39,7 @@ public sealed class WriteLimitTests(MnemoraApp system)
         await source.Client.PostAsJsonAsync("/v1/state", new { agent_id = "a1", session_id = "imported", data = new { text = "from another tenant" } }, ct);
         var export = await source.ExportAgentAsync("a1", ct);
 
-        // Fill the tenant to 100 bytes below its limit without writing 50 MB.
+        // Fill the tenant to 100 bytes below its limit without writing 50 MB more.
         var before = await UsageAsync(tenant, ct);
         await meter.RecordAsync(tenant.TenantId, new UsageDelta(S3Bytes: FreeStorage - 100 - before.Storage), ct);
         var full = await UsageAsync(tenant, ct);
