@@ -43,6 +43,17 @@ internal sealed class BenchmarkContext : IAsyncDisposable
     /// <summary>A plain client to the API: not the testing host's, whose handlers log every request (which would be measured too).</summary>
     public HttpClient CreateApiClient() => new() { BaseAddress = App.GetEndpoint("api", "http") };
 
+    /// <summary>
+    /// The API's own address (its first <c>ASPNETCORE_URLS</c>), behind no endpoint proxy: the AppHost's proxy is a
+    /// development convenience with a cost of its own per call, which a deployment does not have.
+    /// </summary>
+    public async Task<Uri> DirectApiAddressAsync(CancellationToken cancellationToken)
+    {
+        var api = await App.ResourceNotifications.WaitForResourceAsync("api",
+            e => e.Snapshot.EnvironmentVariables.Any(v => v.Name == "ASPNETCORE_URLS" && !string.IsNullOrEmpty(v.Value)), cancellationToken);
+        return new Uri(api.Snapshot.EnvironmentVariables.First(v => v.Name == "ASPNETCORE_URLS").Value!.Split(';')[0]);
+    }
+
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"No connection string for {resource}.");
 

@@ -15,7 +15,10 @@ namespace Mnemora.Benchmarks;
 /// <summary>
 /// Working memory through the API (GET and PUT /v1/state) next to the raw DynamoDB GetItem and
 /// PutItem of the same item shape on the same store, interleaved so that machine load hits both
-/// alike; then the time to replay a 1,000-episode session that is entirely in S3.
+/// alike; then the time to replay a 1,000-episode session that is entirely in S3. The API is called
+/// both through the AppHost's endpoint proxy (a development convenience, one more local hop per call)
+/// and directly at its own port; the goals judge the direct calls, which are what a deployment runs
+/// (the raw store calls go through that proxy to the emulator, and so do the API's own store calls).
 /// </summary>
 internal sealed class MemoryBenchmark : IBenchmark
 {
@@ -34,6 +37,8 @@ internal sealed class MemoryBenchmark : IBenchmark
         // A plain client: the testing host's client logs every request to the console, which would be measured too.
         using var api = new HttpClient { BaseAddress = context.CreateApiClient().BaseAddress };
         api.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
+        using var direct = new HttpClient { BaseAddress = await context.DirectApiAddressAsync(cancellationToken) };
+        direct.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
         using var host = await context.StartStoreHostAsync(cancellationToken);
         var dynamo = host.Services.GetRequiredService<IAmazonDynamoDB>();
         var calls = host.Services.GetRequiredService<CallCounters>();
@@ -58,6 +63,11 @@ internal sealed class MemoryBenchmark : IBenchmark
                     using var response = await api.GetAsync("/v1/state/bench-agent", ct);
                     response.EnsureSuccessStatusCode();
                 }),
+                ("api GET, direct to the API", async ct =>
+                {
+                    using var response = await direct.GetAsync("/v1/state/bench-agent", ct);
+                    response.EnsureSuccessStatusCode();
+                }),
                 ("raw DynamoDB GetItem (consistent)", ct =>
                     dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = rawKey, ConsistentRead = true }, ct)),
                 ("raw quota write + GetItem (unleased quota)", async ct =>
@@ -67,7 +77,7 @@ internal sealed class MemoryBenchmark : IBenchmark
                 }),
             ],
             cancellationToken);
-        var (apiGet, rawGet) = (get[0], get[1]);
+        var (apiGet, rawGet) = (get[1], get[2]);
 
         var version = 1L;
         var put = await InterleaveAsync(
@@ -78,11 +88,17 @@ internal sealed class MemoryBenchmark : IBenchmark
                     response.EnsureSuccessStatusCode();
                     version++;
                 }),
+                ("api PUT, direct to the API", async ct =>
+                {
+                    using var response = await direct.PutAsJsonAsync("/v1/state/bench-agent", new { data, version }, ct);
+                    response.EnsureSuccessStatusCode();
+                    version++;
+                }),
                 ("raw DynamoDB PutItem", ct =>
                     dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = rawPutKey }, ct)),
             ],
             cancellationToken);
-        var (apiPut, rawPut) = (put[0], put[1]);
+        var (apiPut, rawPut) = (put[1], put[2]);
 
         foreach (var (apiSeries, rawSeries) in (ReadOnlySpan<(Measurement, Measurement)>)[(apiGet, rawGet), (apiPut, rawPut)])
         {
