@@ -136,7 +136,8 @@ public sealed partial class DynamoUsageMeter
                 return null;
             }
 
-            if (lease.Available < delta.StorageBytes || now >= lease.Until - s_spendMargin)
+            // Bytes freed here and not yet written are spendable without a lease; a lease's bytes only before its expiry.
+            if (lease.Available < delta.StorageBytes || (lease.Granted > 0 && now >= lease.Until - s_spendMargin))
             {
                 return false;
             }
@@ -376,8 +377,8 @@ public sealed partial class DynamoUsageMeter
     }
 
     /// <summary>
-    /// Writes each tenant's pending counts, moving them from the lease to the stores' counters, trims a lease
-    /// grown past its size, renews one near its expiry, and gives back one unused for <see cref="StorageLeaseKeptFor"/>
+    /// Writes each tenant's pending counts, moving them from the lease to the stores' counters, renews a lease near
+    /// its expiry, and gives back one unused for <see cref="StorageLeaseKeptFor"/>
     /// (every one when <paramref name="returnAll"/>). What fails stays pending for the next flush.
     /// </summary>
     private async Task FlushStorageLeasesAsync(bool returnAll, CancellationToken cancellationToken)
@@ -413,9 +414,7 @@ public sealed partial class DynamoUsageMeter
             {
                 (pending, granted, seq) = (lease.Pending, lease.Granted, lease.Seq);
                 var unused = Math.Max(0, granted - pending.StorageBytes);
-                giveBack = returnAll || now - lease.LastReserved >= StorageLeaseKeptFor ? unused
-                    : unused > 2 * MaxStorageLease ? unused - MaxStorageLease
-                    : 0;
+                giveBack = returnAll || now - lease.LastReserved >= StorageLeaseKeptFor ? unused : 0;
                 var renew = granted > 0 && now >= lease.Until - (s_leaseLife / 2);
                 if (pending.IsEmpty && giveBack == 0 && !renew && granted > 0)
                 {
@@ -435,7 +434,8 @@ public sealed partial class DynamoUsageMeter
 
             try
             {
-                var kept = Math.Max(0, granted - pending.StorageBytes - giveBack);
+                // A lease never grows by a flush: bytes freed past it go back to the tenant's storage_bytes.
+                var kept = Math.Clamp(granted - pending.StorageBytes - giveBack, 0, granted);
                 var until = now + s_leaseLife;
                 var (written, next) = await WriteLeaseAsync(pk, pending, granted, kept, seq, until, cancellationToken);
                 lock (lease)

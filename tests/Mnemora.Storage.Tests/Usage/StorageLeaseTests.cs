@@ -129,6 +129,30 @@ public sealed class StorageLeaseTests(StoreSystem system)
         Assert.Single(after.Keys, k => k.StartsWith("lease_", StringComparison.Ordinal) && k.EndsWith("_until", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task BytesFreedNearTheLimitAreReusedBeforeTheyAreWrittenAndCountedOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = $"t-{Guid.NewGuid():N}";
+        const long limit = 1_000_000;
+        var limits = new UsageLimits(limit, long.MaxValue);
+        using var witness = await StoreHost.CreateAsync(system.App, ct);
+        using var replica = await LeasingHostAsync(new FakeTimeProvider(DateTimeOffset.UtcNow), ct);
+        var meter = replica.Services.GetRequiredService<DynamoUsageMeter>();
+        await witness.Services.GetRequiredService<IUsageMeter>().RecordAsync(tenant, new UsageDelta(DynamoBytes: limit - 100), ct);
+
+        // Refused at the limit (no lease is granted), then a delete frees 5,000 bytes this replica has not written yet.
+        await Assert.ThrowsAsync<StorageLimitException>(() => meter.ReserveAsync(tenant, new UsageDelta(DynamoBytes: 1_000), limits, ct));
+        await meter.RecordAsync(tenant, new UsageDelta(DynamoBytes: -5_000), ct);
+        await meter.ReserveAsync(tenant, new UsageDelta(DynamoBytes: 1_000), limits, ct);
+
+        Assert.Equal(limit - 100 - 4_000, (await meter.GetTotalsAsync(tenant, ct)).DynamoBytes);
+        await meter.FlushAsync(ct);
+        var stored = await TotalsItemAsync(witness, tenant, ct);
+        Assert.Equal(limit - 100 - 4_000, Number(stored, "dynamo_bytes"));
+        Assert.Equal(limit - 100 - 4_000, Number(stored, StorageBytes));
+    }
+
     /// <summary>A host configured like an API replica (storage leases on), on the given clock.</summary>
     private async Task<IHost> LeasingHostAsync(TimeProvider clock, CancellationToken cancellationToken)
     {
