@@ -13,7 +13,8 @@ namespace Mnemora.Benchmarks;
 /// Agents at their real pace: 200 tenants across the four tiers, each making one call every 2–5 s
 /// (state GET, state PUT, episode append, search in turn) for a minute, so key caches and call
 /// leases are as cold as a slow agent finds them. Each call is followed by the raw DynamoDB call
-/// doing the same work (GetItem; PutItem of the same item), so machine load hits both alike.
+/// doing the same work (GetItem; PutItem of the same item), so machine load hits both alike. The API
+/// is called at its own port, not through the AppHost's endpoint proxy.
 /// </summary>
 internal sealed class AgentPaceBenchmark : IBenchmark
 {
@@ -31,7 +32,8 @@ internal sealed class AgentPaceBenchmark : IBenchmark
         using var host = await context.StartStoreHostAsync(cancellationToken);
         var dynamo = host.Services.GetRequiredService<IAmazonDynamoDB>();
         var table = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.MemoryTable;
-        var baseAddress = context.CreateApiClient().BaseAddress;
+        // The API at its own port, as the memory benchmark's goals judge it (the AppHost's endpoint proxy is development only).
+        var baseAddress = await context.DirectApiAddressAsync(cancellationToken);
 
         Console.WriteLine($"Creating and seeding {Tenants} tenants ...");
         var agents = new Agent[Tenants];
