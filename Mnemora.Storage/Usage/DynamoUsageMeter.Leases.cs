@@ -241,8 +241,7 @@ public sealed partial class DynamoUsageMeter
                 values[":amount"] = N(amount);
             }
 
-            var condition = $"({StorageBytes} <= :max OR (attribute_not_exists({StorageBytes}) AND attribute_not_exists({A.DynamoBytes}) AND attribute_not_exists({A.S3Bytes}) AND attribute_not_exists({A.PostgresBytes}))) AND "
-                + SeqCondition(seq, values);
+            var condition = $"({WithinStorageLimit}) AND {SeqCondition(seq, values)}";
             var request = new UpdateItemRequest
             {
                 TableName = Table,

@@ -26,6 +26,11 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
     // The sum of dynamo_bytes, s3_bytes and postgres_bytes, written with them in every update of the totals item.
     private const string StorageBytes = "storage_bytes";
 
+    // storage_bytes stays at most :max (the limit less what is added). A new tenant has no totals yet; one whose totals
+    // predate storage_bytes is given it first (BackfillStorageBytesAsync).
+    private const string WithinStorageLimit =
+        $"({StorageBytes} <= :max) OR (attribute_not_exists({StorageBytes}) AND attribute_not_exists({A.DynamoBytes}) AND attribute_not_exists({A.S3Bytes}) AND attribute_not_exists({A.PostgresBytes}))";
+
     private string Table => options.Value.TenantsTable;
 
     public async Task RecordAsync(string tenantId, UsageDelta delta, CancellationToken cancellationToken)
@@ -120,9 +125,7 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
             throw Refused(StorageLimit.Storage, limit);
         }
 
-        // A new tenant has no totals yet; one whose totals predate storage_bytes is given it first (below).
-        update.ConditionExpression =
-            $"({StorageBytes} <= :max) OR (attribute_not_exists({StorageBytes}) AND attribute_not_exists({A.DynamoBytes}) AND attribute_not_exists({A.S3Bytes}) AND attribute_not_exists({A.PostgresBytes}))";
+        update.ConditionExpression = WithinStorageLimit;
         update.ExpressionAttributeValues[":max"] = N(limit - amount);
         for (var attempt = 0; ; attempt++)
         {
