@@ -127,10 +127,12 @@ public sealed class WriteLimitTests(MnemoraApp system)
         var usage = await UsageAsync(tenant, ct);
         Assert.Equal(FreeEmbeddings, usage.Embeddings);
 
+        var sentAt = DateTimeOffset.UtcNow;
         var store = await tenant.Client.PostAsJsonAsync("/v1/memory/semantic", new { agent_id = "a1", content = "One embedding too many." }, ct);
-        await AssertRateLimitedAsync(store);
+        await AssertRateLimitedAsync(store, sentAt);
+        sentAt = DateTimeOffset.UtcNow;
         var search = await tenant.Client.PostAsJsonAsync("/v1/memory/semantic/search", new { query = "embedding" }, ct);
-        await AssertRateLimitedAsync(search);
+        await AssertRateLimitedAsync(search, sentAt);
 
         var after = await UsageAsync(tenant, ct);
         Assert.Equal(FreeEmbeddings, after.Embeddings);
@@ -138,13 +140,14 @@ public sealed class WriteLimitTests(MnemoraApp system)
         Assert.Equal(1, after.Vectors);
     }
 
-    private static async Task AssertRateLimitedAsync(HttpResponseMessage response)
+    /// <summary>429 with Retry-After the seconds to the next UTC month, as the server saw them between <paramref name="sentAt"/> and now (rounded up).</summary>
+    private static async Task AssertRateLimitedAsync(HttpResponseMessage response, DateTimeOffset sentAt)
     {
         var now = DateTimeOffset.UtcNow;
-        var nextMonth = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
+        var nextMonth = new DateTimeOffset(sentAt.Year, sentAt.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
         await Envelope.ReadErrorAsync(response, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
         var retryAfter = long.Parse(Assert.Single(response.Headers.GetValues("Retry-After")), CultureInfo.InvariantCulture);
-        Assert.InRange(retryAfter, (long)(nextMonth - now).TotalSeconds - 120, (long)(nextMonth - now).TotalSeconds + 1);
+        Assert.InRange(retryAfter, (long)(nextMonth - now).TotalSeconds - 120, (long)Math.Ceiling((nextMonth - sentAt).TotalSeconds) + 1);
     }
 
     private static async Task RefusedAsync(HttpResponseMessage response) =>
