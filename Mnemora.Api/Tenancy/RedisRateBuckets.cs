@@ -10,9 +10,19 @@ namespace Mnemora.Api.Tenancy;
 /// its own buckets (the limits then hold per replica, as with one replica) rather than refusing
 /// calls or letting them through unlimited.
 /// </summary>
-internal sealed partial class RedisRateBuckets(IConnectionMultiplexer redis, LocalRateBuckets fallback, ILogger<RedisRateBuckets> logger)
-    : IRateBuckets
+internal sealed partial class RedisRateBuckets : IRateBuckets
 {
+    private readonly IConnectionMultiplexer _redis;
+    private readonly LocalRateBuckets _fallback;
+    private readonly ILogger<RedisRateBuckets> _logger;
+
+    public RedisRateBuckets(IConnectionMultiplexer redis, LocalRateBuckets fallback, ILogger<RedisRateBuckets> logger)
+    {
+        (_redis, _fallback, _logger) = (redis, fallback, logger);
+        // The operator (and the replica tests) see when the shared limits hold again.
+        redis.ConnectionRestored += (_, e) => Log.Restored(logger, e.ConnectionType);
+    }
+
     // KEYS[1]: the bucket; ARGV: burst, refill period in microseconds, tokens wanted (0: is one there?).
     // Returns the tokens granted and, when none, the microseconds until the next one.
     private static readonly LuaScript s_take = LuaScript.Prepare(
@@ -42,7 +52,7 @@ internal sealed partial class RedisRateBuckets(IConnectionMultiplexer redis, Loc
     {
         try
         {
-            var answer = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(s_take, new
+            var answer = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(s_take, new
             {
                 bucket = (RedisKey)("mnemora:bucket:" + name),
                 burst = shape.Burst,
@@ -53,8 +63,8 @@ internal sealed partial class RedisRateBuckets(IConnectionMultiplexer redis, Loc
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
-            Log.Unavailable(logger, exception, name.Split(':', 2)[0]);
-            return fallback.Take(name, shape, wanted);
+            Log.Unavailable(_logger, exception, name.Split(':', 2)[0]);
+            return _fallback.Take(name, shape, wanted);
         }
     }
 
@@ -62,6 +72,9 @@ internal sealed partial class RedisRateBuckets(IConnectionMultiplexer redis, Loc
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "Redis did not answer for a {Bucket} bucket: this replica limits on its own until it does")]
         public static partial void Unavailable(ILogger logger, Exception exception, string bucket);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Redis answers again ({ConnectionType} connection): the replicas share their limits again")]
+        public static partial void Restored(ILogger logger, ConnectionType connectionType);
     }
 }
 

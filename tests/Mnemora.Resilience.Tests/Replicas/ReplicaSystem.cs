@@ -120,22 +120,32 @@ public sealed class ReplicaSystem : IAsyncLifetime
         await App.ResourceNotifications.WaitForResourceAsync("redis", KnownResourceStates.TerminalStates, cancellationToken);
     }
 
-    /// <summary>Starts the replicas' Redis again and waits until it runs (the replicas reconnect by themselves).</summary>
+    /// <summary>
+    /// Starts the replicas' Redis again and waits until every replica says it reconnected: until then a replica limits
+    /// on its own, which the next test would see as a bucket per replica.
+    /// </summary>
     public async Task StartRedisAsync(CancellationToken cancellationToken)
     {
         await App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand, cancellationToken);
         await App.ResourceNotifications.WaitForResourceAsync("redis", KnownResourceStates.Running, cancellationToken);
+        if (!await ApiLoggedAsync(RedisReconnected, cancellationToken, everyReplica: true))
+        {
+            throw new InvalidOperationException("The replicas did not reconnect to Redis within 30 s.");
+        }
     }
 
-    /// <summary>Whether any replica of the API logged <paramref name="text"/> (waiting up to 30 s for its log to arrive).</summary>
-    public async Task<bool> ApiLoggedAsync(string text, CancellationToken cancellationToken)
+    /// <summary>What a replica logs when its Redis connection is restored (RedisRateBuckets).</summary>
+    public const string RedisReconnected = "Redis answers again";
+
+    /// <summary>Whether any replica of the API (or every one) logged <paramref name="text"/> (waiting up to 30 s for its log to arrive).</summary>
+    public async Task<bool> ApiLoggedAsync(string text, CancellationToken cancellationToken, bool everyReplica = false)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         var logs = App.Services.GetRequiredService<ResourceLoggerService>();
         try
         {
-            await Task.WhenAny(_replicaIds.Select(async id =>
+            var watches = _replicaIds.Select(async id =>
             {
                 await foreach (var batch in logs.WatchAsync(id).WithCancellation(timeout.Token))
                 {
@@ -144,7 +154,8 @@ public sealed class ReplicaSystem : IAsyncLifetime
                         return;
                     }
                 }
-            }));
+            }).ToList();
+            await (everyReplica ? Task.WhenAll(watches) : Task.WhenAny(watches));
             return !timeout.IsCancellationRequested;
         }
         finally
