@@ -51,28 +51,45 @@ public sealed class AgentMemoryTests(AgentsSystem system)
     }
 
     [Fact]
-    public async Task AThreadRestoredInANewProcessContinuesWhereItStopped()
+    public async Task AThreadRestoredInANewProcessContinuesWhereItStoppedFromHotAndFromColdStorage()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var key = await system.CreateTenantKeyAsync(cancellationToken);
+        var memory = system.NewClient(key);
+        string[] firstTurn = ["user: My order number is 9921.", "assistant: Noted: order 9921."];
+        string[] secondTurn = ["user: When does it ship?", "assistant: Order 9921 ships tomorrow."];
 
-        var firstModel = new ScriptedChatClient("Noted: order 9921.");
-        var firstAgent = new ChatClientAgent(firstModel, new ChatClientAgentOptions { ChatHistoryProvider = new MnemoraChatHistoryProvider(system.NewClient(key), "support-bot", "thread-7") });
-        await firstAgent.RunAsync("My order number is 9921.", await firstAgent.CreateSessionAsync(cancellationToken), cancellationToken: cancellationToken);
+        // Each turn runs in a process of its own; they share nothing but the key and the thread's id.
+        Assert.Equal([firstTurn[0]], await system.RunTurnInNewProcessAsync(key, "support-bot", "thread-7", "My order number is 9921.", "Noted: order 9921.", cancellationToken));
+        Assert.Equal([.. firstTurn, secondTurn[0]], await system.RunTurnInNewProcessAsync(key, "support-bot", "thread-7", "When does it ship?", "Order 9921 ships tomorrow.", cancellationToken));
+        // Nothing had gone to S3 yet (cold bytes only grow), so the second process restored the thread from hot storage.
+        Assert.Equal(0, (await memory.GetUsageAsync(cancellationToken)).Storage.S3Bytes);
 
-        // A new process: new clients, new agent, nothing shared but the key and the thread's id.
-        var secondModel = new ScriptedChatClient("Order 9921 ships tomorrow.");
-        var secondAgent = new ChatClientAgent(secondModel, new ChatClientAgentOptions { ChatHistoryProvider = new MnemoraChatHistoryProvider(system.NewClient(key), "support-bot", "thread-7") });
-        var answer = await secondAgent.RunAsync("When does it ship?", await secondAgent.CreateSessionAsync(cancellationToken), cancellationToken: cancellationToken);
+        // The tiering worker moves the thread to S3 once it is older than the hot retention.
+        var usage = await WaitForAsync(() => memory.GetUsageAsync(cancellationToken), u => u.Storage.DynamoBytes == 0 && u.Storage.S3Bytes > 0, cancellationToken);
+        Assert.True(usage.Storage.S3Bytes > 0);
 
-        Assert.Equal("Order 9921 ships tomorrow.", answer.Text);
-        var seen = secondModel.Requests.Single();
+        Assert.Equal([.. firstTurn, .. secondTurn, "user: Can I still change the address?"], await system.RunTurnInNewProcessAsync(key, "support-bot", "thread-7", "Can I still change the address?", "Yes, until it ships.", cancellationToken));
+        var history = await new MnemoraChatHistoryProvider(memory, "support-bot", "thread-7").GetMessagesAsync(cancellationToken);
         Assert.Equal(
-            ["user: My order number is 9921.", "assistant: Noted: order 9921.", "user: When does it ship?"],
-            seen.Select(m => $"{m.Role}: {m.Text}"));
-        var history = await new MnemoraChatHistoryProvider(system.NewClient(key), "support-bot", "thread-7").GetMessagesAsync(cancellationToken);
-        Assert.Equal(4, history.Count);
-        Assert.Equal("Order 9921 ships tomorrow.", history[^1].Text);
+            [.. firstTurn, .. secondTurn, "user: Can I still change the address?", "assistant: Yes, until it ships."],
+            history.Select(m => $"{m.Role}: {m.Text}"));
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(AgentsSystem.HotRetention + TimeSpan.FromMinutes(2));
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), timeout.Token);
+        }
     }
 
     [Fact]

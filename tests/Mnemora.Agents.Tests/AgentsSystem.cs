@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
@@ -14,8 +15,12 @@ namespace Mnemora.Agents.Tests;
 /// <summary>The whole system as the AppHost starts it (process mode), once per test assembly, and the SDK registered as an application registers it.</summary>
 public sealed class AgentsSystem : IAsyncLifetime
 {
+    /// <summary>How long episodes stay hot here before the tiering worker (every second) moves them to S3.</summary>
+    public static readonly TimeSpan HotRetention = TimeSpan.FromSeconds(20);
+
     private DirectoryInfo? _data;
     private ServiceProvider? _services;
+    private Uri? _apiUrl;
 
     public DistributedApplication App { get; private set; } = null!;
 
@@ -24,8 +29,12 @@ public sealed class AgentsSystem : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _data = MnemoraSystem.CreateDataDirectory("mnemora-agents-test-");
-        App = await MnemoraSystem.StartAsync(_data.FullName, OperatorKey, extraArgs: []);
-        var apiUrl = App.GetEndpoint("api", "http");
+        App = await MnemoraSystem.StartAsync(_data.FullName, OperatorKey,
+        [
+            "--Mnemora:Tiering:Interval=00:00:01",
+            $"--Mnemora:Tiering:HotRetention={HotRetention}",
+        ]);
+        var apiUrl = _apiUrl = App.GetEndpoint("api", "http");
 
         var services = new ServiceCollection();
         services.AddMnemoraClient(options => options.BaseAddress = apiUrl);
@@ -48,6 +57,40 @@ public sealed class AgentsSystem : IAsyncLifetime
 
     public MnemoraClient NewClient(string apiKey) => _services!.GetRequiredService<IMnemoraClientFactory>().CreateClient(apiKey);
 
+    /// <summary>
+    /// Runs one agent turn on a thread in a new OS process (Mnemora.Agents.TurnProcess: an Agent Framework agent
+    /// whose history is <see cref="MnemoraChatHistoryProvider"/>, configured from MNEMORA_API_URL and MNEMORA_API_KEY
+    /// as an application would be), and returns what its model was shown, one "role: text" per message.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RunTurnInNewProcessAsync(string apiKey, string agentId, string threadId, string message, string answer, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Mnemora.Agents.TurnProcess.dll"), agentId, threadId, message, answer })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["MNEMORA_API_URL"] = _apiUrl!.ToString();
+        start.Environment["MNEMORA_API_KEY"] = apiKey;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        Assert.True(process.ExitCode == 0, $"The turn's process exited with {process.ExitCode}: {await error}");
+        return (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_services is not null)
@@ -62,37 +105,4 @@ public sealed class AgentsSystem : IAsyncLifetime
 
         MnemoraSystem.DeleteDataDirectory(_data);
     }
-}
-
-/// <summary>The model, scripted: answers each call with the next line and keeps every request it received.</summary>
-public sealed class ScriptedChatClient(params string[] answers) : IChatClient
-{
-    private int _next;
-
-    public List<IReadOnlyList<ChatMessage>> Requests { get; } = [];
-
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        Requests.Add([.. messages]);
-        return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answers[_next++ % answers.Length])));
-    }
-
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var word in response.Text.Split(' '))
-        {
-            yield return new ChatResponseUpdate(ChatRole.Assistant, word + " ");
-        }
-    }
-
-    public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-    public void Dispose()
-    {
-    }
-
-    /// <summary>Everything the model was shown in request <paramref name="index"/>, as one text.</summary>
-    public string Seen(int index) => string.Join("\n", Requests[index].Select(m => $"{m.Role}: {m.Text}"));
 }
