@@ -19,6 +19,7 @@ internal static class BenchmarkCatalog
         new ExpensiveNeighbourBenchmark(),
         new McpBenchmark(),
         new WorstPageBenchmark(),
+        new UnifiedSearchBenchmark(),
     ];
 
     /// <summary>Benchmarks of pure code that run without the system (started only when a selected benchmark needs it).</summary>
