@@ -66,7 +66,8 @@ public sealed partial class CallLeases(CallCounters store, TimeProvider time, IL
                     return count;
                 }
 
-                lease.Counted = count.CallsToday;
+                // A refill ahead may have landed meanwhile, before or after this write.
+                lease.Counted = Math.Max(lease.Counted, count.CallsToday);
                 lease.Unused = size;
             }
 
@@ -114,24 +115,53 @@ public sealed partial class CallLeases(CallCounters store, TimeProvider time, IL
         }
     }
 
-    /// <summary>Tops a low lease up off the request path, so the next call does not wait for the store.</summary>
+    /// <summary>
+    /// Tops a low lease up off the request path, so the next call does not wait for the store. The gate is not held
+    /// during the write: calls keep coming out of what the lease still has meanwhile.
+    /// </summary>
     private async Task RefillAheadAsync(string tenantId, DateTimeOffset day, Lease lease)
     {
-        await lease.Gate.WaitAsync(CancellationToken.None);
         try
         {
-            var limit = lease.Limit;
-            var size = LeaseSize(limit, lease.Counted) - (int)lease.Unused;
-            if (_stopping || lease.Forgotten || size < 1 || limit - lease.Counted < NearLimit)
+            long limit;
+            int size;
+            await lease.Gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                limit = lease.Limit;
+                size = LeaseSize(limit, lease.Counted) - (int)lease.Unused;
+                if (_stopping || lease.Forgotten || size < 1 || limit - lease.Counted < NearLimit)
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                lease.Gate.Release();
+            }
+
+            var count = await store.TryCountCallsAsync(tenantId, day, limit, size, CancellationToken.None);
+            if (!count.Allowed)
             {
                 return;
             }
 
-            var count = await store.TryCountCallsAsync(tenantId, day, limit, size, CancellationToken.None);
-            if (count.Allowed)
+            await lease.Gate.WaitAsync(CancellationToken.None);
+            try
             {
-                lease.Counted = count.CallsToday;
+                if (lease.Forgotten || _stopping)
+                {
+                    // The lease went back to the store while the write was out (the API is stopping): so do these calls.
+                    await store.ReturnCallsAsync(tenantId, day, size, CancellationToken.None);
+                    return;
+                }
+
+                lease.Counted = Math.Max(lease.Counted, count.CallsToday);
                 lease.Unused += size;
+            }
+            finally
+            {
+                lease.Gate.Release();
             }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -142,7 +172,6 @@ public sealed partial class CallLeases(CallCounters store, TimeProvider time, IL
         finally
         {
             Volatile.Write(ref lease.Refilling, 0);
-            lease.Gate.Release();
         }
     }
 
