@@ -12,8 +12,9 @@ namespace Mnemora.Benchmarks;
 /// <summary>
 /// Agents at their real pace: 200 tenants across the four tiers, each making one call every 2–5 s
 /// (state GET, state PUT, episode append, search in turn) for a minute, so key caches and call
-/// leases are as cold as a slow agent finds them. Each call is followed by the raw DynamoDB call
-/// doing the same work (GetItem; PutItem of the same item), so machine load hits both alike. The API
+/// leases are as cold as a slow agent finds them. Each call is paired with the raw DynamoDB call
+/// doing the same work (GetItem; PutItem of the same item), in alternating order, so machine load and
+/// the emulator's caches favour neither. The API
 /// is called at its own port, not through the AppHost's endpoint proxy.
 /// </summary>
 internal sealed class AgentPaceBenchmark : IBenchmark
@@ -64,40 +65,61 @@ internal sealed class AgentPaceBenchmark : IBenchmark
             for (var call = 0; clock.Elapsed < s_duration; call++)
             {
                 var route = s_routes[(call + index) % s_routes.Length];
-                var begin = Stopwatch.GetTimestamp();
-                using var response = route switch
+                async Task<long> CallApiAsync()
                 {
-                    "state GET" => await agent.Client.GetAsync("/v1/state/agent", cancellationToken),
-                    "state PUT" => await agent.Client.PutAsJsonAsync("/v1/state/agent", new { data = StateData(call), version }, cancellationToken),
-                    "episode append" => await agent.Client.PostAsJsonAsync("/v1/memory/episodic", new { agent_id = "agent", session_id = "s", type = "conversation", content = $"turn {call}: the user asks about flights to Lisbon" }, cancellationToken),
-                    _ => await agent.Client.PostAsJsonAsync("/v1/memory/semantic/search", new { query = "how does the customer want to be contacted", agent_id = "agent", top_k = 5 }, cancellationToken),
-                };
-                var apiTicks = Stopwatch.GetElapsedTime(begin).Ticks;
-                if (!response.IsSuccessStatusCode)
-                {
-                    Interlocked.Increment(ref errors);
-                }
-                else if (route == "state PUT")
-                {
-                    version++;
+                    var begin = Stopwatch.GetTimestamp();
+                    using var response = route switch
+                    {
+                        "state GET" => await agent.Client.GetAsync("/v1/state/agent", cancellationToken),
+                        "state PUT" => await agent.Client.PutAsJsonAsync("/v1/state/agent", new { data = StateData(call), version }, cancellationToken),
+                        "episode append" => await agent.Client.PostAsJsonAsync("/v1/memory/episodic", new { agent_id = "agent", session_id = "s", type = "conversation", content = $"turn {call}: the user asks about flights to Lisbon" }, cancellationToken),
+                        _ => await agent.Client.PostAsJsonAsync("/v1/memory/semantic/search", new { query = "how does the customer want to be contacted", agent_id = "agent", top_k = 5 }, cancellationToken),
+                    };
+                    var ticks = Stopwatch.GetElapsedTime(begin).Ticks;
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                    else if (route == "state PUT")
+                    {
+                        version++;
+                    }
+
+                    return ticks;
                 }
 
-                long rawTicks = -1;
-                begin = Stopwatch.GetTimestamp();
-                switch (route)
+                async Task<long> CallRawAsync()
                 {
-                    case "state GET":
-                        await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = StateKey(agent.TenantId), ConsistentRead = true }, cancellationToken);
-                        rawTicks = Stopwatch.GetElapsedTime(begin).Ticks;
-                        break;
-                    case "state PUT":
-                        await dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = agent.RawItem("STATE#raw") }, cancellationToken);
-                        rawTicks = Stopwatch.GetElapsedTime(begin).Ticks;
-                        break;
-                    case "episode append":
-                        await dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = agent.RawItem($"EP#raw#{call:D6}") }, cancellationToken);
-                        rawTicks = Stopwatch.GetElapsedTime(begin).Ticks;
-                        break;
+                    var begin = Stopwatch.GetTimestamp();
+                    switch (route)
+                    {
+                        case "state GET":
+                            await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = StateKey(agent.TenantId), ConsistentRead = true }, cancellationToken);
+                            break;
+                        case "state PUT":
+                            await dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = agent.RawItem("STATE#raw") }, cancellationToken);
+                            break;
+                        case "episode append":
+                            await dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = agent.RawItem($"EP#raw#{call:D6}") }, cancellationToken);
+                            break;
+                        default:
+                            return -1;
+                    }
+
+                    return Stopwatch.GetElapsedTime(begin).Ticks;
+                }
+
+                // The order alternates, so neither side always finds the item (and the emulator) just read or woken by the other.
+                long apiTicks, rawTicks;
+                if (call % 2 == 0)
+                {
+                    apiTicks = await CallApiAsync();
+                    rawTicks = await CallRawAsync();
+                }
+                else
+                {
+                    rawTicks = await CallRawAsync();
+                    apiTicks = await CallApiAsync();
                 }
 
                 lock (api)
