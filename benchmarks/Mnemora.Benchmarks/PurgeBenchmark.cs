@@ -11,12 +11,13 @@ using Mnemora.Storage.Memory;
 using Mnemora.Storage.Usage;
 using Npgsql;
 using NpgsqlTypes;
+using Pgvector;
 
 namespace Mnemora.Benchmarks;
 
 /// <summary>
 /// The GDPR purge of an agent with 10,000 episodes (5,000 hot in DynamoDB, 5,000 cold in S3) and
-/// 5,000 semantic memories, through <c>DELETE /v1/memory/{agent}</c>, next to the bare store deletes of
+/// 5,000 semantic memories, in a semantic table of over a million rows, through <c>DELETE /v1/memory/{agent}</c>, next to the bare store deletes of
 /// an identical agent (Query + BatchWriteItem, ListObjectsV2 + DeleteObjects, one SQL DELETE) in the
 /// same run. Seeding goes straight to the stores: episodes through the episode store (as the API
 /// writes them), moved by the worker's mover; memories by COPY with random unit vectors.
@@ -28,6 +29,8 @@ internal sealed class PurgeBenchmark : IBenchmark
     private const int Sessions = 50;
     private const int Dimensions = 384;
     private const int Concurrency = 8;
+    private const int OtherRows = 1_000_000;
+    private const int OtherTenants = 1_000;
 
     public string Name => "purge";
 
@@ -45,6 +48,14 @@ internal sealed class PurgeBenchmark : IBenchmark
         foreach (var agent in (string[])["purged-agent", "raw-agent"])
         {
             await Measure.OnceAsync($"seed {agent} (10k episodes, 5k memories)", ct => SeedAsync(host, owner, tenantId, agent, ct), cancellationToken);
+        }
+
+        await Measure.OnceAsync($"load {OtherRows:N0} rows of {OtherTenants:N0} other tenants (COPY)", async ct => await LoadOtherTenantsAsync(await context.ConnectionStringAsync("postgres"), ct), cancellationToken);
+        await using (var count = owner.CreateCommand("SELECT count(*), pg_size_pretty(pg_total_relation_size('semantic_memory')) FROM semantic_memory"))
+        await using (var reader = await count.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            Console.WriteLine($"{"rows in semantic_memory",-40} {reader.GetInt64(0),10:N0} ({reader.GetString(1)} with indexes)");
         }
 
         var objects = (await ListKeysAsync(host, $"{tenantId}/purged-agent/", cancellationToken)).Count;
@@ -84,6 +95,44 @@ internal sealed class PurgeBenchmark : IBenchmark
                 await delete.ExecuteNonQueryAsync(c);
             }, ct)), cancellationToken);
         Console.WriteLine($"{"api purge / raw deletes",-40} {apiTime / raw,10:F2} x");
+    }
+
+    /// <summary>
+    /// The rest of a busy table: rows of other tenants, each with a vector. They are soft-deleted (as a memory deleted
+    /// through the API is until its agent is purged), which keeps them out of the HNSW index, whose build for a million
+    /// rows would outlast the benchmark on two cores; a DELETE that scans the table reads them like live rows.
+    /// </summary>
+    private static async Task LoadOtherTenantsAsync(string ownerConnectionString, CancellationToken cancellationToken)
+    {
+        var random = new Random(7);
+        var vectors = Enumerable.Range(0, 256).Select(_ => new Vector(RandomUnitVector(random))).ToArray();
+        var builder = new NpgsqlDataSourceBuilder(ownerConnectionString);
+        builder.UseVector();
+        await using var withVectors = builder.Build();
+        await using var connection = await withVectors.OpenConnectionAsync(cancellationToken);
+        await using (var import = await connection.BeginBinaryImportAsync(
+            "COPY semantic_memory (id, tenant_id, agent_id, namespace, content, embedding, stored_bytes, deleted_at, change) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            var deletedAt = DateTime.UtcNow;
+            for (var i = 0; i < OtherRows; i++)
+            {
+                await import.StartRowAsync(cancellationToken);
+                await import.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
+                await import.WriteAsync($"other-{i % OtherTenants:D4}", NpgsqlDbType.Text, cancellationToken);
+                await import.WriteAsync($"agent-{i % 7}", NpgsqlDbType.Text, cancellationToken);
+                await import.WriteAsync("default", NpgsqlDbType.Text, cancellationToken);
+                await import.WriteAsync($"fact {i} of another tenant's agent", NpgsqlDbType.Text, cancellationToken);
+                await import.WriteAsync(vectors[i % vectors.Length], "vector", cancellationToken);
+                await import.WriteAsync(1_600L, NpgsqlDbType.Bigint, cancellationToken);
+                await import.WriteAsync(deletedAt, NpgsqlDbType.TimestampTz, cancellationToken);
+                await import.WriteAsync("deleted", NpgsqlDbType.Text, cancellationToken);
+            }
+
+            await import.CompleteAsync(cancellationToken);
+        }
+
+        await using var analyze = new NpgsqlCommand("ANALYZE semantic_memory", connection) { CommandTimeout = 600 };
+        await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Episodes through the episode store (items, usage, registry as the API writes them), half moved to S3 by the worker's mover; memories by COPY.</summary>
