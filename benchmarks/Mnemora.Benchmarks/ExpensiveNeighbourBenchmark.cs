@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using HdrHistogram;
 
 namespace Mnemora.Benchmarks;
@@ -87,7 +85,7 @@ internal sealed class ExpensiveNeighbourBenchmark : IBenchmark
                 0 => new HttpRequestMessage(HttpMethod.Post, "/v1/memory/semantic") { Content = JsonContent.Create(new { agent_id = "heavy", content = LongText(connection, n) }) },
                 1 => new HttpRequestMessage(HttpMethod.Post, "/v1/memory/semantic/search") { Content = JsonContent.Create(new { query = $"which warehouse ships order {n}", agent_id = "heavy", top_k = 50 }) },
                 2 => new HttpRequestMessage(HttpMethod.Get, "/v1/memory/episodic/heavy?limit=1000"),
-                _ => Import(),
+                _ => ImportFile.Memories("imported", [.. Enumerable.Range(0, ImportMemories).Select(i => $"Imported fact {Guid.NewGuid():N}: supplier {i % 41} delivers part {i} every {i % 9 + 1} days.")]),
             };
             var name = op switch { 0 => "long store", 1 => "search", 2 => "1,000-item page", _ => "import" };
             try
@@ -140,32 +138,6 @@ internal sealed class ExpensiveNeighbourBenchmark : IBenchmark
 
     private static string Sentence(int connection, int n, int i) =>
         $"Shipment {connection}-{n}-{i} leaves warehouse {i % 13} for customer {n % 97} with {i % 7} pallets on dock {i % 5}. ";
-
-    /// <summary>An agent's export of memories without vectors: every one needs the model.</summary>
-    private static HttpRequestMessage Import()
-    {
-        var lines = new StringBuilder();
-        var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture);
-        lines.Append(JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["format"] = "mnemora-export", ["format_version"] = 1, ["scope"] = "agent", ["agent_id"] = "imported",
-            ["exported_at"] = now, ["embedding_encoding"] = null, ["embedding_dimensions"] = null,
-        })).Append('\n');
-        for (var i = 0; i < ImportMemories; i++)
-        {
-            lines.Append(JsonSerializer.Serialize(new Dictionary<string, object?>
-            {
-                ["memory_type"] = "semantic", ["id"] = Guid.CreateVersion7().ToString(), ["agent_id"] = "imported", ["namespace"] = "default",
-                ["content"] = $"Imported fact {Guid.NewGuid():N}: supplier {i % 41} delivers part {i} every {i % 9 + 1} days.",
-                ["metadata"] = new Dictionary<string, object>(), ["created_at"] = now, ["updated_at"] = now,
-            })).Append('\n');
-        }
-
-        lines.Append(JsonSerializer.Serialize(new { end = true, records = ImportMemories, counts = new { state = 0, episode = 0, semantic = ImportMemories } })).Append('\n');
-        var content = new StringContent(lines.ToString(), Encoding.UTF8);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-        return new HttpRequestMessage(HttpMethod.Post, "/v1/memory/import") { Content = content };
-    }
 
     private static async Task SeedQuietAsync(HttpClient quiet, CancellationToken cancellationToken)
     {

@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
@@ -60,7 +57,7 @@ internal sealed class UnifiedSearchBenchmark : IBenchmark
         {
             for (var from = 0; from < Memories; from += ImportBatch)
             {
-                using var response = await api.SendAsync(Import(from, ImportBatch), ct);
+                using var response = await api.SendAsync(ImportFile.Memories(Agent, [.. Enumerable.Range(from, ImportBatch).Select(Fact)]), ct);
                 response.EnsureSuccessStatusCode();
             }
         }, cancellationToken);
@@ -125,35 +122,12 @@ internal sealed class UnifiedSearchBenchmark : IBenchmark
             $"p50 {measured.Percentile(50):F2}, p95 {measured.Percentile(95):F2}, p99 {measured.Percentile(99):F2} ms; raw all p50 {raw.Percentile(50):F2}, p95 {raw.Percentile(95):F2} ms");
     }
 
+    private static string Fact(int i) =>
+        $"Customer {i} had a {s_topics[i % s_topics.Length]} on order 1{i % 90:D2}7 and prefers contact by {(i % 3 == 0 ? "email" : "phone")} before {8 + (i % 10)}:00.";
+
     private static string Turn(int i) => i % 2 == 0
         ? $"Hi, my order 1{i % 90:D2}7 has a problem: {s_topics[i / 2 % s_topics.Length]} again, third time this month."
         : $"Sorry about the {s_topics[i / 2 % s_topics.Length]} on order 1{(i - 1) % 90:D2}7; I have opened case {5000 + i}.";
-
-    /// <summary>An agent export of <paramref name="count"/> memories without vectors, so the API embeds each.</summary>
-    private static HttpRequestMessage Import(int from, int count)
-    {
-        var lines = new StringBuilder();
-        var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture);
-        lines.Append(JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["format"] = "mnemora-export", ["format_version"] = 1, ["scope"] = "agent", ["agent_id"] = Agent,
-            ["exported_at"] = now, ["embedding_encoding"] = null, ["embedding_dimensions"] = null,
-        })).Append('\n');
-        for (var i = from; i < from + count; i++)
-        {
-            lines.Append(JsonSerializer.Serialize(new Dictionary<string, object?>
-            {
-                ["memory_type"] = "semantic", ["id"] = Guid.CreateVersion7().ToString(), ["agent_id"] = Agent, ["namespace"] = "default",
-                ["content"] = $"Customer {i} had a {s_topics[i % s_topics.Length]} on order 1{i % 90:D2}7 and prefers contact by {(i % 3 == 0 ? "email" : "phone")} before {8 + (i % 10)}:00.",
-                ["metadata"] = new Dictionary<string, object>(), ["created_at"] = now, ["updated_at"] = now,
-            })).Append('\n');
-        }
-
-        lines.Append(JsonSerializer.Serialize(new { end = true, records = count, counts = new { state = 0, episode = 0, semantic = count } })).Append('\n');
-        var content = new StringContent(lines.ToString(), Encoding.UTF8);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-        return new HttpRequestMessage(HttpMethod.Post, "/v1/memory/import") { Content = content };
-    }
 
     /// <summary>The reads the unified search needs, straight against the stores, at once.</summary>
     private static Task RawStoresAsync(IAmazonDynamoDB dynamo, string table, NpgsqlDataSource app, string tenantId, string query, float[] vector, CancellationToken cancellationToken) =>
