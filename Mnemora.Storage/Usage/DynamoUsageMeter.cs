@@ -202,6 +202,8 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
     public async Task TrackAgentAsync(string tenantId, string agentId, string? sessionId, CancellationToken cancellationToken)
     {
         var pk = TenantItems.TenantPk(RequireId(tenantId));
+        // The agent first, never at once with its session: a SESSION# item without its AGENT# item would be missed by a
+        // tenant's erasure, which finds an agent's sessions through the agent.
         await RegisterOnceAsync(pk, TenantItems.AgentSk(RequireId(agentId)), A.Agents, agentId, null, cancellationToken);
         if (sessionId is not null)
         {
