@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
+using Mnemora.Storage.Provisioning;
 using Mnemora.Storage.Semantic;
 using Mnemora.Storage.Usage;
 using Microsoft.Extensions.Options;
@@ -24,13 +25,20 @@ public sealed class SemanticExpiryOptions
 /// crosses tenants only through <c>semantic_sweep_expired</c>, which deletes expired rows and nothing else.
 /// </summary>
 public sealed partial class SemanticExpirySweep(
-    SemanticMemoryRepository repository, IUsageMeter usage, IOptions<SemanticExpiryOptions> options, TimeProvider time, ILogger<SemanticExpirySweep> logger)
+    SemanticMemoryRepository repository, IUsageMeter usage, IOptions<SemanticExpiryOptions> options, TimeProvider time, ILogger<SemanticExpirySweep> logger,
+    PostgresProvisioner? provisioner = null)
     : BackgroundService
 {
     private static readonly ActivitySource s_activity = new("Mnemora.Api.SemanticExpiry");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The first sweep runs once this replica's start-up step has made the tenant role.
+        if (provisioner is not null)
+        {
+            await provisioner.Provisioned.WaitAsync(stoppingToken);
+        }
+
         using var timer = new PeriodicTimer(options.Value.Interval, time);
         do
         {

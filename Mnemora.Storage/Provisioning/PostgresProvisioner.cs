@@ -14,6 +14,15 @@ namespace Mnemora.Storage.Provisioning;
 /// </summary>
 public sealed class PostgresProvisioner(IConfiguration configuration, IOptions<TenantDatabaseOptions> options, ILoggerFactory loggerFactory)
 {
+    private readonly TaskCompletionSource _provisioned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Done once this process has provisioned the schema and the tenant role: until then the health checks and the
+    /// background sweeps do not try to log in as a role that may not exist yet (each try is a FATAL line in the
+    /// server's log).
+    /// </summary>
+    public Task Provisioned => _provisioned.Task;
+
     public async Task ProvisionAsync(CancellationToken cancellationToken)
     {
         var connection = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(StorageExtensions.PostgresConnection))
@@ -23,5 +32,6 @@ public sealed class PostgresProvisioner(IConfiguration configuration, IOptions<T
         await using var owner = new NpgsqlDataSourceBuilder(connection.ConnectionString).UseLoggerFactory(loggerFactory).Build();
         await new PostgresMigrator(owner, loggerFactory.CreateLogger<PostgresProvisioner>()).MigrateAsync(cancellationToken);
         await AppRoleProvisioner.EnsureRoleAsync(owner, options.Value.AppPassword, cancellationToken);
+        _provisioned.TrySetResult();
     }
 }
