@@ -5,8 +5,8 @@ namespace Mnemora.Api.Tests.Tiering;
 
 /// <summary>
 /// A tiering worker process of the test's own: the real Mnemora.Tiering build, pointed at the
-/// running system's stores, with a retention of seconds and optionally a fault file. The test
-/// starts it when the episodes it wrote are old (so one cycle sees them all), lets it kill itself
+/// running system's DynamoDB and S3 (as in the AppHost, no PostgreSQL), with a retention of
+/// seconds and optionally a fault file. The test starts it when the episodes it wrote are old (so one cycle sees them all), lets it kill itself
 /// at a step, and starts another, as an orchestrator restarting a crashed worker would.
 /// </summary>
 internal sealed class WorkerProcess : IAsyncDisposable
@@ -48,7 +48,6 @@ internal sealed class WorkerProcess : IAsyncDisposable
             {
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
                 ["DOTNET_ENVIRONMENT"] = "Development",
-                ["ConnectionStrings__postgres"] = await app.GetConnectionStringAsync("postgres"),
                 ["ConnectionStrings__dynamodb"] = await app.GetConnectionStringAsync("dynamodb"),
                 ["ConnectionStrings__s3"] = await app.GetConnectionStringAsync("s3"),
                 ["Mnemora__Tiering__HotRetention"] = hotRetention.ToString(),
