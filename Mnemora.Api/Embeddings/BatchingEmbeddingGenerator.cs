@@ -5,14 +5,16 @@ namespace Mnemora.Api.Embeddings;
 
 /// <summary>
 /// Bounds embedding work, shares it between tenants and batches it. Texts wait in a line per tenant, in two lanes
-/// (<see cref="EmbeddingWork"/>): at most <c>maxConcurrency</c> workers take up to <c>maxBatchSize</c> waiting texts
-/// at a time, and no more than <c>maxBatchCharacters</c> of padded input (a batch costs its size times its longest
-/// text, so a few long texts make a batch of their own and a short search never waits on thirty of them), one from
-/// each waiting tenant in turn, interactive ones first (every fourth pick goes to bulk work, so an
-/// import still advances under a steady stream of searches). A tenant that queues thousands of texts therefore waits
-/// behind itself, not in front of everyone: another tenant's lone search is in the next batch. A tenant may have at
-/// most <c>maxQueuedPerTenant</c> texts waiting; more is a fast <see cref="TenantBusyException"/> (429), never an
-/// unbounded queue. Nothing waits for a batch to fill: a lone text is embedded at once.
+/// (<see cref="EmbeddingWork"/>): <c>maxConcurrency</c> workers take up to <c>maxBatchSize</c> waiting texts at a
+/// time, and no more than <c>maxBatchCharacters</c> of padded input (a batch costs its size times its longest text, so
+/// a few long texts make a batch of their own), one from each waiting tenant in turn, interactive ones first (every
+/// fourth pick goes to bulk work, so an import still advances under a steady stream of searches). A tenant that
+/// queues thousands of texts therefore waits behind itself, not in front of everyone: another tenant's lone search is
+/// in the next batch. One more worker takes short interactive texts only (at most <c>shortTextCharacters</c>, and no
+/// more than that of padded input per batch): a search never waits for another tenant's long text, which holds the
+/// model for tens of milliseconds, only for a few short ones, and bulk work never has more than the other workers. A tenant may have at most <c>maxQueuedPerTenant</c> texts waiting;
+/// more is a fast <see cref="TenantBusyException"/> (429), never an unbounded queue. Nothing waits for a batch to fill:
+/// a lone text is embedded at once.
 /// </summary>
 internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
 {
@@ -21,18 +23,20 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
     private readonly Lock _lock = new();
     private readonly Lane[] _lanes = [new(), new()];
     private readonly Dictionary<string, int> _queuedByTenant = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _waiting = new(0);
+    private readonly Dictionary<string, int> _batchesByTenant = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly int _maxBatchSize;
     private readonly int _maxBatchCharacters;
     private readonly int _maxInputCharacters;
     private readonly int _maxQueuedPerTenant;
     private readonly int _dimensions;
-    private readonly Task[] _workers;
+    private readonly Worker[] _workers;
+    private readonly Task[] _running;
     private long _picks;
 
     public BatchingEmbeddingGenerator(
-        IEmbeddingGenerator<string, Embedding<float>> inner, int maxConcurrency, int maxBatchSize, int maxBatchCharacters, int maxInputCharacters, int maxQueuedPerTenant, int dimensions)
+        IEmbeddingGenerator<string, Embedding<float>> inner, int maxConcurrency, int maxBatchSize, int maxBatchCharacters, int maxInputCharacters,
+        int maxQueuedPerTenant, int dimensions, int shortTextCharacters)
         : base(inner)
     {
         _maxBatchSize = maxBatchSize;
@@ -40,7 +44,14 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
         _maxInputCharacters = maxInputCharacters;
         _maxQueuedPerTenant = maxQueuedPerTenant;
         _dimensions = dimensions;
-        _workers = Enumerable.Range(0, maxConcurrency).Select(_ => Task.Run(WorkAsync)).ToArray();
+        _workers =
+        [
+            .. Enumerable.Range(0, maxConcurrency).Select(_ => new Worker(MaxCost: int.MaxValue, BatchBudget: maxBatchCharacters, InteractiveOnly: false)),
+            .. shortTextCharacters > 0
+                ? [new Worker(MaxCost: shortTextCharacters, BatchBudget: Math.Min(shortTextCharacters, maxBatchCharacters), InteractiveOnly: true)]
+                : Array.Empty<Worker>(),
+        ];
+        _running = _workers.Select(worker => Task.Run(() => WorkAsync(worker))).ToArray();
     }
 
     public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
@@ -87,29 +98,40 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
             _queuedByTenant[tenantId] = queued + pending.Length;
             lane.Add(tenantId, pending);
 
-            // Counted under the lock, so a worker that takes a count always finds its text.
-            _waiting.Release(pending.Length);
+            WakeIdleWorkers();
         }
     }
 
-    private async Task WorkAsync()
+    /// <summary>Idle workers look again (one that finds nothing it may take goes back to sleep). Called under the lock.</summary>
+    private void WakeIdleWorkers()
+    {
+        foreach (var worker in _workers)
+        {
+            if (worker.Idle && worker.Wake.CurrentCount == 0)
+            {
+                worker.Wake.Release();
+            }
+        }
+    }
+
+    private async Task WorkAsync(Worker worker)
     {
         var batch = new List<Pending>(_maxBatchSize);
         try
         {
             while (true)
             {
-                await _waiting.WaitAsync(_stopping.Token);
                 batch.Clear();
-                var longest = Take(batch, 0);
-                while (batch.Count < _maxBatchSize && NextFits(batch.Count, longest) && _waiting.Wait(0))
-                {
-                    longest = Take(batch, longest);
-                }
-
+                TakeBatch(worker, batch);
                 if (batch.Count > 0)
                 {
                     await EmbedAsync(batch);
+                    Finish(batch);
+                }
+                else
+                {
+                    // Marked idle under the lock in TakeBatch, so a text queued since then has released the wake.
+                    await worker.Wake.WaitAsync(_stopping.Token);
                 }
             }
         }
@@ -118,14 +140,79 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
         }
     }
 
-    /// <summary>Whether the text whose turn is next keeps the batch within its padded-input budget.</summary>
-    private bool NextFits(int count, int longest)
+    /// <summary>
+    /// Fills <paramref name="batch"/> with the texts whose turn is next among those the worker takes, while they keep
+    /// the batch within its padded-input budget (the first text always goes); the worker is idle when none was found.
+    /// A tenant's texts are in one batch at a time: while one of its batches is embedded, its other texts wait, so a
+    /// tenant never holds more than one worker (one core of the local model) and a second worker is free for the
+    /// others. Texts whose callers gave up are dropped on the way: they are not worth the CPU.
+    /// </summary>
+    private void TakeBatch(Worker worker, List<Pending> batch)
     {
         lock (_lock)
         {
-            var (first, second) = LaneOrder(_picks + 1);
-            var next = first.Peek() ?? second.Peek();
-            return next is not null && (count + 1) * Math.Max(longest, Cost(next)) <= _maxBatchCharacters;
+            var longest = 0;
+            bool Takes(Pending text) =>
+                Cost(text) <= worker.MaxCost && (!_batchesByTenant.ContainsKey(text.TenantId) || batch.Exists(b => b.TenantId == text.TenantId));
+            while (batch.Count < _maxBatchSize)
+            {
+                var (first, second) = worker.InteractiveOnly ? (_lanes[0], _lanes[0]) : LaneOrder(_picks + 1);
+                var lane = first.Peek(Takes) is not null ? first : second;
+                if (lane.Peek(Takes) is not { } next
+                    || (batch.Count > 0 && (batch.Count + 1) * Math.Max(longest, Cost(next)) > worker.BatchBudget))
+                {
+                    break;
+                }
+
+                // Only the general workers' picks count towards bulk work's turn.
+                if (!worker.InteractiveOnly)
+                {
+                    _picks++;
+                }
+
+                var item = lane.Take(next);
+                var left = _queuedByTenant[item.TenantId] - 1;
+                if (left == 0)
+                {
+                    _queuedByTenant.Remove(item.TenantId);
+                }
+                else
+                {
+                    _queuedByTenant[item.TenantId] = left;
+                }
+
+                if (item.CancellationToken.IsCancellationRequested)
+                {
+                    item.Result.TrySetCanceled(item.CancellationToken);
+                    continue;
+                }
+
+                batch.Add(item);
+                longest = Math.Max(longest, Cost(item));
+            }
+
+            worker.Idle = batch.Count == 0;
+            foreach (var tenantId in batch.Select(b => b.TenantId).Distinct(StringComparer.Ordinal))
+            {
+                _batchesByTenant[tenantId] = _batchesByTenant.GetValueOrDefault(tenantId) + 1;
+            }
+        }
+    }
+
+    /// <summary>The batch's tenants may be taken by any worker again; a worker left idle by them looks again.</summary>
+    private void Finish(List<Pending> batch)
+    {
+        lock (_lock)
+        {
+            foreach (var tenantId in batch.Select(b => b.TenantId).Distinct(StringComparer.Ordinal))
+            {
+                if (--_batchesByTenant[tenantId] == 0)
+                {
+                    _batchesByTenant.Remove(tenantId);
+                }
+            }
+
+            WakeIdleWorkers();
         }
     }
 
@@ -134,39 +221,6 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
 
     /// <summary>What a text costs the model: its length as the model reads it (a batch is padded to its longest).</summary>
     private int Cost(Pending item) => Math.Min(item.Text.Length, _maxInputCharacters);
-
-    /// <summary>
-    /// Takes the next waiting text (one was counted for this call), skipping it if its caller gave up; the longest
-    /// cost in the batch after it.
-    /// </summary>
-    private int Take(List<Pending> batch, int longest)
-    {
-        Pending item;
-        lock (_lock)
-        {
-            var (first, second) = LaneOrder(++_picks);
-            item = first.TryTake() ?? second.TryTake() ?? throw new InvalidOperationException("A counted text was not in the queue.");
-            var left = _queuedByTenant[item.TenantId] - 1;
-            if (left == 0)
-            {
-                _queuedByTenant.Remove(item.TenantId);
-            }
-            else
-            {
-                _queuedByTenant[item.TenantId] = left;
-            }
-        }
-
-        // Requests that gave up are not worth the CPU.
-        if (item.CancellationToken.IsCancellationRequested)
-        {
-            item.Result.TrySetCanceled(item.CancellationToken);
-            return longest;
-        }
-
-        batch.Add(item);
-        return Math.Max(longest, Cost(item));
-    }
 
     private async Task EmbedAsync(IReadOnlyList<Pending> batch)
     {
@@ -206,20 +260,23 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
         if (disposing)
         {
             _stopping.Cancel();
-            Task.WaitAll(_workers, TimeSpan.FromSeconds(10));
+            Task.WaitAll(_running, TimeSpan.FromSeconds(10));
             lock (_lock)
             {
                 foreach (var lane in _lanes)
                 {
-                    while (lane.TryTake() is { } left)
+                    while (lane.Peek(_ => true) is { } left)
                     {
-                        left.Result.TrySetCanceled();
+                        lane.Take(left).Result.TrySetCanceled();
                     }
                 }
             }
 
             _stopping.Dispose();
-            _waiting.Dispose();
+            foreach (var worker in _workers)
+            {
+                worker.Wake.Dispose();
+            }
         }
 
         base.Dispose(disposing);
@@ -229,14 +286,14 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
     private sealed class Lane
     {
         private readonly Dictionary<string, Queue<Pending>> _byTenant = new(StringComparer.Ordinal);
-        private readonly Queue<string> _turns = new();
+        private readonly LinkedList<string> _turns = new();
 
         public void Add(string tenantId, Pending[] pending)
         {
             if (!_byTenant.TryGetValue(tenantId, out var line))
             {
                 _byTenant[tenantId] = line = new Queue<Pending>();
-                _turns.Enqueue(tenantId);
+                _turns.AddLast(tenantId);
             }
 
             foreach (var item in pending)
@@ -245,30 +302,49 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
             }
         }
 
-        /// <summary>The text <see cref="TryTake"/> would return, left in place.</summary>
-        public Pending? Peek() => _turns.TryPeek(out var tenantId) ? _byTenant[tenantId].Peek() : null;
-
-        /// <summary>The first text of the tenant whose turn it is; that tenant goes to the back of the turns if it has more.</summary>
-        public Pending? TryTake()
+        /// <summary>The next text, in the tenants' turns, of the first tenant whose next text <paramref name="takes"/> accepts.</summary>
+        public Pending? Peek(Func<Pending, bool> takes)
         {
-            if (!_turns.TryDequeue(out var tenantId))
+            for (var turn = _turns.First; turn is not null; turn = turn.Next)
             {
-                return null;
+                var next = _byTenant[turn.Value].Peek();
+                if (takes(next))
+                {
+                    return next;
+                }
             }
 
-            var line = _byTenant[tenantId];
-            var item = line.Dequeue();
+            return null;
+        }
+
+        /// <summary>Takes <paramref name="item"/> (a text <see cref="Peek"/> gave); its tenant goes to the back of the turns if it has more.</summary>
+        public Pending Take(Pending item)
+        {
+            var line = _byTenant[item.TenantId];
+            line.Dequeue();
+            _turns.Remove(item.TenantId);
             if (line.Count > 0)
             {
-                _turns.Enqueue(tenantId);
+                _turns.AddLast(item.TenantId);
             }
             else
             {
-                _byTenant.Remove(tenantId);
+                _byTenant.Remove(item.TenantId);
             }
 
             return item;
         }
+    }
+
+    /// <summary>
+    /// One worker: the longest text it takes, its batches' padded-input budget, and whether it takes interactive texts
+    /// only. <see cref="Idle"/> (guarded by the queue's lock) says it found nothing it takes and waits on <see cref="Wake"/>.
+    /// </summary>
+    private sealed record Worker(int MaxCost, int BatchBudget, bool InteractiveOnly)
+    {
+        public SemaphoreSlim Wake { get; } = new(0, 1);
+
+        public bool Idle { get; set; }
     }
 
     private sealed record Pending(string TenantId, string Text, CancellationToken CancellationToken)

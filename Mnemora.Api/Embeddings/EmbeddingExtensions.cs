@@ -32,7 +32,8 @@ internal static class EmbeddingExtensions
             {
                 var options = services.GetRequiredService<IOptions<EmbeddingOptions>>().Value;
                 return new BatchingEmbeddingGenerator(
-                    inner, options.MaxConcurrency, options.MaxBatchSize, options.MaxBatchCharacters, options.MaxInputCharacters, options.MaxQueuedPerTenant, options.Dimensions);
+                    inner, options.MaxConcurrency, options.MaxBatchSize, options.MaxBatchCharacters, options.MaxInputCharacters, options.MaxQueuedPerTenant, options.Dimensions,
+                    options.ShortTextCharacters);
             })
             .UseOpenTelemetry(sourceName: "Mnemora.Embeddings");
 

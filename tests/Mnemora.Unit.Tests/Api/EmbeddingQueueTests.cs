@@ -75,6 +75,38 @@ public sealed class EmbeddingQueueTests
     }
 
     [Fact]
+    public async Task WhileALongTextHoldsTheModelAnotherTenantsShortSearchIsEmbeddedBesideIt()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var model = new RecordingModel();
+        using var queue = Queue(model, maxBatchSize: 32, maxBatchCharacters: 4_000, shortTextCharacters: 100);
+
+        // The general worker is held by the noisy tenant's long text; the noisy tenant's short search, another long
+        // text of its own, a short text of an import and the quiet tenant's short search queue up, in that order.
+        var held = await BusyAsync(model, queue, "noisy", new string('a', 3_000), cancellationToken);
+        var noisySearch = queue.GenerateAsync(["noisy search"], EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
+        var longer = queue.GenerateAsync([new string('b', 3_000)], EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
+        var import = queue.GenerateAsync(["imported"], EmbeddingWork.For("importer", EmbeddingLane.Bulk), cancellationToken);
+        var search = queue.GenerateAsync(["quiet search"], EmbeddingWork.For("quiet", EmbeddingLane.Interactive), cancellationToken);
+
+        // The model is called again while its first call is still held: the short-text worker took the quiet search,
+        // and only it. The long text is too long for it, bulk work is not its to take, and the noisy tenant already has
+        // a batch being embedded (a tenant holds one worker at a time). Without that worker no second call comes.
+        using (var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            bound.CancelAfter(TimeSpan.FromSeconds(30));
+            await model.WaitUntilCalledAsync(1, bound.Token);
+        }
+
+        Assert.Equal(["quiet search"], model.Calls.ElementAt(1));
+        model.Release();
+        await Task.WhenAll(held, longer, noisySearch, import, search);
+
+        Assert.Equal(5, model.Calls.Sum(call => call.Count));
+        Assert.DoesNotContain(model.Calls.Skip(2), call => call.Contains("quiet search"));
+    }
+
+    [Fact]
     public async Task ATenantsWaitingTextsAreBoundedAndAnotherTenantIsNotAffected()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -95,8 +127,9 @@ public sealed class EmbeddingQueueTests
     }
 
     private static BatchingEmbeddingGenerator Queue(
-        RecordingModel model, int maxBatchSize, int maxBatchCharacters = 1_000_000, int maxInputCharacters = 4096, int maxQueuedPerTenant = 1000) =>
-        new(model, maxConcurrency: 1, maxBatchSize, maxBatchCharacters, maxInputCharacters, maxQueuedPerTenant, RecordingModel.Dimensions);
+        RecordingModel model, int maxBatchSize, int maxBatchCharacters = 1_000_000, int maxInputCharacters = 4096, int maxQueuedPerTenant = 1000,
+        int shortTextCharacters = 0) =>
+        new(model, maxConcurrency: 1, maxBatchSize, maxBatchCharacters, maxInputCharacters, maxQueuedPerTenant, RecordingModel.Dimensions, shortTextCharacters);
 
     /// <summary>Holds the model and gives it one text of <paramref name="tenantId"/>: the queue's only worker is busy until released.</summary>
     private static async Task<Task<GeneratedEmbeddings<Embedding<float>>>> BusyAsync(
