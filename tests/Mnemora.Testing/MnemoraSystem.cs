@@ -17,34 +17,45 @@ public static class MnemoraSystem
     /// <summary>The password of <c>mnemora_app</c>, the role the API's tenant queries use (tests log in as it to prove row-level security).</summary>
     public const string PostgresAppPassword = "TestPostgresAppPassword1";
 
-    /// <summary>Resources that must be healthy before a test or benchmark may use the system.</summary>
-    public static readonly IReadOnlyList<string> Resources = ["postgres", "dynamodb", "s3", "api", "tiering", "dashboard"];
-
-    /// <summary>The stores alone: what the store tests need (no API, worker or dashboard).</summary>
+    /// <summary>The stores: healthy before a test or benchmark may use the system.</summary>
     public static readonly IReadOnlyList<string> StoreResources = ["postgres", "dynamodb", "s3"];
 
+    /// <summary>The services a test or benchmark of the API needs: the operator dashboard is only the dashboard tests'.</summary>
+    public static readonly IReadOnlyList<string> ApiServices = ["api", "tiering"];
+
+    /// <summary>Every service of the AppHost.</summary>
+    public static readonly IReadOnlyList<string> AllServices = ["api", "tiering", "dashboard"];
+
     /// <summary>
-    /// Starts the system; <c>extraArgs</c> is more AppHost configuration, e.g. <c>--Mnemora:Tiering:Interval=00:00:01</c>
-    /// (a later value wins, so <c>--Mnemora:BurstLimits:Enabled=true</c> turns the burst limit back on).
+    /// Starts the stores, the API and the tiering worker as the AppHost does (without the operator dashboard, which
+    /// only its own tests use: one process less per system); <c>extraArgs</c> is more AppHost configuration, e.g.
+    /// <c>--Mnemora:Tiering:Interval=00:00:01</c> (a later value wins, so <c>--Mnemora:BurstLimits:Enabled=true</c> turns
+    /// the burst limit back on).
     /// </summary>
     public static Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, CancellationToken cancellationToken = default) =>
-        StartAsync(dataDirectory, operatorKey, extraArgs, storesOnly: false, configure: null, cancellationToken);
+        StartAsync(dataDirectory, operatorKey, extraArgs, ApiServices, configure: null, cancellationToken);
 
     /// <summary>
     /// Starts the system after <paramref name="configure"/> has changed the AppHost's model, e.g. a service's
     /// environment (the silent-store tests point the API's connection strings at proxies).
     /// </summary>
     public static Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, Action<IDistributedApplicationTestingBuilder> configure, CancellationToken cancellationToken = default) =>
-        StartAsync(dataDirectory, operatorKey, extraArgs, storesOnly: false, configure, cancellationToken);
+        StartAsync(dataDirectory, operatorKey, extraArgs, ApiServices, configure, cancellationToken);
+
+    /// <summary>Starts the whole system, the operator dashboard included.</summary>
+    public static Task<DistributedApplication> StartWithDashboardAsync(string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, CancellationToken cancellationToken = default) =>
+        StartAsync(dataDirectory, operatorKey, extraArgs, AllServices, configure: null, cancellationToken);
 
     /// <summary>
     /// Starts only the AppHost's stores, as the AppHost starts them, without the services (nothing provisions
     /// them: the caller does, with Mnemora.Storage's provisioner, as the API does at start).
     /// </summary>
     public static Task<DistributedApplication> StartStoresAsync(string dataDirectory, CancellationToken cancellationToken = default) =>
-        StartAsync(dataDirectory, "op_unused", [], storesOnly: true, configure: null, cancellationToken);
+        StartAsync(dataDirectory, "op_unused", [], services: [], configure: null, cancellationToken);
 
-    private static async Task<DistributedApplication> StartAsync(string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, bool storesOnly, Action<IDistributedApplicationTestingBuilder>? configure, CancellationToken cancellationToken)
+    private static async Task<DistributedApplication> StartAsync(
+        string dataDirectory, string operatorKey, IEnumerable<string> extraArgs, IReadOnlyList<string> services, Action<IDistributedApplicationTestingBuilder>? configure,
+        CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(StartTimeout);
@@ -78,12 +89,9 @@ public static class MnemoraSystem
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical)
             .AddFilter("Mnemora.AppHost.Resources", LogLevel.Warning));
 
-        if (storesOnly)
+        foreach (var service in builder.Resources.OfType<ProjectResource>().Where(r => !services.Contains(r.Name)).ToList())
         {
-            foreach (var service in builder.Resources.OfType<ProjectResource>().ToList())
-            {
-                builder.Resources.Remove(service);
-            }
+            builder.Resources.Remove(service);
         }
 
         configure?.Invoke(builder);
@@ -91,7 +99,7 @@ public static class MnemoraSystem
         try
         {
             await app.StartAsync(cts.Token);
-            foreach (var resource in storesOnly ? StoreResources : Resources)
+            foreach (var resource in StoreResources.Concat(services))
             {
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
             }

@@ -53,7 +53,7 @@ public sealed class DashboardSystem : IAsyncLifetime
         _data = MnemoraSystem.CreateDataDirectory("mnemora-dashboard-test-");
         // The AppHost's endpoint proxy (on loopback) plays the load balancer, so a test can speak for a client
         // address and for HTTPS (X-Forwarded-For, X-Forwarded-Proto); the browser sends neither.
-        App = await MnemoraSystem.StartAsync(_data.FullName, OperatorKey,
+        App = await MnemoraSystem.StartWithDashboardAsync(_data.FullName, OperatorKey,
             [
                 "--Mnemora:ForwardedHeaders:KnownProxies:0=127.0.0.1",
                 "--Mnemora:ForwardedHeaders:KnownProxies:1=::1",
