@@ -94,6 +94,13 @@ public static class MnemoraSystem
             builder.Resources.Remove(service);
         }
 
+        // Without the Aspire dashboard nothing receives telemetry, yet the services are still told to export it to
+        // localhost:4317: each then retries a refused export every second and waits ~5 s at shutdown to flush it.
+        foreach (var service in builder.Resources.OfType<ProjectResource>())
+        {
+            service.Annotations.Add(new EnvironmentCallbackAnnotation(environment => environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+        }
+
         configure?.Invoke(builder);
         var app = await builder.BuildAsync(cts.Token);
         try
