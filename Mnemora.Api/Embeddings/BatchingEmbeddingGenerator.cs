@@ -10,11 +10,12 @@ namespace Mnemora.Api.Embeddings;
 /// a few long texts make a batch of their own), one from each waiting tenant in turn, interactive ones first (every
 /// fourth pick goes to bulk work, so an import still advances under a steady stream of searches). A tenant that
 /// queues thousands of texts therefore waits behind itself, not in front of everyone: another tenant's lone search is
-/// in the next batch. One more worker takes short interactive texts only (at most <c>shortTextCharacters</c>, and no
-/// more than that of padded input per batch): a search never waits for another tenant's long text, which holds the
-/// model for tens of milliseconds, only for a few short ones, and bulk work never has more than the other workers. A tenant may have at most <c>maxQueuedPerTenant</c> texts waiting;
-/// more is a fast <see cref="TenantBusyException"/> (429), never an unbounded queue. Nothing waits for a batch to fill:
-/// a lone text is embedded at once.
+/// in the next batch, and a tenant's texts are in one batch at a time, so it never holds more than one worker.
+/// One more worker takes short interactive texts only (at most <c>shortTextCharacters</c>, and no more than that of
+/// padded input per batch): a search never waits for another tenant's long text, which holds the model for tens of
+/// milliseconds, only for a few short ones. A tenant may have at most <c>maxQueuedPerTenant</c> texts waiting; more
+/// is a fast <see cref="TenantBusyException"/> (429), never an unbounded queue. Nothing waits for a batch to fill: a
+/// lone text is embedded at once.
 /// </summary>
 internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
 {
