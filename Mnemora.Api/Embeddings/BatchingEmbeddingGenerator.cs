@@ -10,7 +10,7 @@ namespace Mnemora.Api.Embeddings;
 /// a few long texts make a batch of their own), one from each waiting tenant in turn, interactive ones first (every
 /// fourth pick goes to bulk work, so an import still advances under a steady stream of searches). A tenant that
 /// queues thousands of texts therefore waits behind itself, not in front of everyone: another tenant's lone search is
-/// in the next batch, and a tenant's texts are in one batch at a time, so it never holds more than one worker.
+/// in the next batch, and a tenant's texts are in the batches of at most half the general workers (at least one) at a time.
 /// One more worker takes short interactive texts only (at most <c>shortTextCharacters</c>, and no more than that of
 /// padded input per batch): a search never waits for another tenant's long text, which holds the model for tens of
 /// milliseconds, only for a few short ones. A tenant may have at most <c>maxQueuedPerTenant</c> texts waiting; more
@@ -31,6 +31,7 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
     private readonly int _maxInputCharacters;
     private readonly int _maxQueuedPerTenant;
     private readonly int _dimensions;
+    private readonly int _maxBatchesPerTenant;
     private readonly Worker[] _workers;
     private readonly Task[] _running;
     private long _picks;
@@ -45,6 +46,7 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
         _maxInputCharacters = maxInputCharacters;
         _maxQueuedPerTenant = maxQueuedPerTenant;
         _dimensions = dimensions;
+        _maxBatchesPerTenant = Math.Max(1, maxConcurrency / 2);
         _workers =
         [
             .. Enumerable.Range(0, maxConcurrency).Select(_ => new Worker(MaxCost: int.MaxValue, BatchBudget: maxBatchCharacters, InteractiveOnly: false)),
@@ -144,9 +146,9 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
     /// <summary>
     /// Fills <paramref name="batch"/> with the texts whose turn is next among those the worker takes, while they keep
     /// the batch within its padded-input budget (the first text always goes); the worker is idle when none was found.
-    /// A tenant's texts are in one batch at a time: while one of its batches is embedded, its other texts wait, so a
-    /// tenant never holds more than one worker (one core of the local model) and a second worker is free for the
-    /// others. Texts whose callers gave up are dropped on the way: they are not worth the CPU.
+    /// A tenant's texts are in the batches of at most half the general workers at a time (at least one; one up to four
+    /// cores): while those are embedded its other texts wait, so one tenant never holds every core the local model
+    /// has, and a worker is left for the others. Texts whose callers gave up are dropped on the way: they are not worth the CPU.
     /// </summary>
     private void TakeBatch(Worker worker, List<Pending> batch)
     {
@@ -154,7 +156,8 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
         {
             var longest = 0;
             bool Takes(Pending text) =>
-                Cost(text) <= worker.MaxCost && (!_batchesByTenant.ContainsKey(text.TenantId) || batch.Exists(b => b.TenantId == text.TenantId));
+                Cost(text) <= worker.MaxCost
+                && (_batchesByTenant.GetValueOrDefault(text.TenantId) < _maxBatchesPerTenant || batch.Exists(b => b.TenantId == text.TenantId));
             while (batch.Count < _maxBatchSize)
             {
                 var (first, second) = worker.InteractiveOnly ? (_lanes[0], _lanes[0]) : LaneOrder(_picks + 1);

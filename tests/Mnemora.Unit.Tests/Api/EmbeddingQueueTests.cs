@@ -107,6 +107,32 @@ public sealed class EmbeddingQueueTests
     }
 
     [Fact]
+    public async Task ATenantHoldsAtMostHalfTheWorkersAndAnotherTenantGetsTheNextOne()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var model = new RecordingModel();
+        using var queue = Queue(model, maxBatchSize: 1, maxConcurrency: 4);
+
+        // Four workers, the model held: the noisy tenant's six texts go into two of them, the other four texts wait.
+        model.Hold();
+        var flood = queue.GenerateAsync(Enumerable.Range(0, 6).Select(i => $"noisy {i}"), EmbeddingWork.For("noisy", EmbeddingLane.Interactive), cancellationToken);
+        await model.WaitUntilCalledAsync(2, cancellationToken);
+        var quiet = queue.GenerateAsync(["quiet search"], EmbeddingWork.For("quiet", EmbeddingLane.Interactive), cancellationToken);
+
+        // The next call is the quiet tenant's: two idle workers were left, and the noisy tenant may not take them.
+        using (var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            bound.CancelAfter(TimeSpan.FromSeconds(30));
+            await model.WaitUntilCalledAsync(1, bound.Token);
+        }
+
+        Assert.Equal(["quiet search"], model.Calls.ElementAt(2));
+        model.Release();
+        await Task.WhenAll(flood, quiet);
+        Assert.Equal(7, model.Calls.Count);
+    }
+
+    [Fact]
     public async Task ATenantsWaitingTextsAreBoundedAndAnotherTenantIsNotAffected()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -128,8 +154,8 @@ public sealed class EmbeddingQueueTests
 
     private static BatchingEmbeddingGenerator Queue(
         RecordingModel model, int maxBatchSize, int maxBatchCharacters = 1_000_000, int maxInputCharacters = 4096, int maxQueuedPerTenant = 1000,
-        int shortTextCharacters = 0) =>
-        new(model, maxConcurrency: 1, maxBatchSize, maxBatchCharacters, maxInputCharacters, maxQueuedPerTenant, RecordingModel.Dimensions, shortTextCharacters);
+        int shortTextCharacters = 0, int maxConcurrency = 1) =>
+        new(model, maxConcurrency, maxBatchSize, maxBatchCharacters, maxInputCharacters, maxQueuedPerTenant, RecordingModel.Dimensions, shortTextCharacters);
 
     /// <summary>Holds the model and gives it one text of <paramref name="tenantId"/>: the queue's only worker is busy until released.</summary>
     private static async Task<Task<GeneratedEmbeddings<Embedding<float>>>> BusyAsync(
