@@ -18,13 +18,13 @@ public static class MnemoraSystem
     public const string PostgresAppPassword = "TestPostgresAppPassword1";
 
     /// <summary>The stores: healthy before a test or benchmark may use the system.</summary>
-    public static readonly IReadOnlyList<string> StoreResources = ["postgres", "dynamodb", "s3"];
+    private static readonly IReadOnlyList<string> StoreResources = ["postgres", "dynamodb", "s3"];
 
     /// <summary>The services a test or benchmark of the API needs: the operator dashboard is only the dashboard tests'.</summary>
-    public static readonly IReadOnlyList<string> ApiServices = ["api", "tiering"];
+    private static readonly IReadOnlyList<string> ApiServices = ["api", "tiering"];
 
     /// <summary>Every service of the AppHost.</summary>
-    public static readonly IReadOnlyList<string> AllServices = ["api", "tiering", "dashboard"];
+    private static readonly IReadOnlyList<string> AllServices = ["api", "tiering", "dashboard"];
 
     /// <summary>
     /// Starts the stores, the API and the tiering worker as the AppHost does (without the operator dashboard, which

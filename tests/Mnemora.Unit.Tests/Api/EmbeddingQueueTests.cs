@@ -92,11 +92,7 @@ public sealed class EmbeddingQueueTests
         // The model is called again while its first call is still held: the short-text worker took the quiet search,
         // and only it. The long text is too long for it, bulk work is not its to take, and the noisy tenant already has
         // a batch being embedded (a tenant holds one worker at a time). Without that worker no second call comes.
-        using (var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            bound.CancelAfter(TimeSpan.FromSeconds(30));
-            await model.WaitUntilCalledAsync(1, bound.Token);
-        }
+        await model.WaitForAnotherCallAsync(cancellationToken);
 
         Assert.Equal(["quiet search"], model.Calls.ElementAt(1));
         model.Release();
@@ -120,11 +116,7 @@ public sealed class EmbeddingQueueTests
         var quiet = queue.GenerateAsync(["quiet search"], EmbeddingWork.For("quiet", EmbeddingLane.Interactive), cancellationToken);
 
         // The next call is the quiet tenant's: two idle workers were left, and the noisy tenant may not take them.
-        using (var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            bound.CancelAfter(TimeSpan.FromSeconds(30));
-            await model.WaitUntilCalledAsync(1, bound.Token);
-        }
+        await model.WaitForAnotherCallAsync(cancellationToken);
 
         Assert.Equal(["quiet search"], model.Calls.ElementAt(2));
         model.Release();
@@ -187,6 +179,14 @@ public sealed class EmbeddingQueueTests
             {
                 await _called.WaitAsync(cancellationToken);
             }
+        }
+
+        /// <summary>Waits for one more call, failing the test (cancelled) if none comes within 30 s.</summary>
+        public async Task WaitForAnotherCallAsync(CancellationToken cancellationToken)
+        {
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter(TimeSpan.FromSeconds(30));
+            await WaitUntilCalledAsync(1, bound.Token);
         }
 
         public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
