@@ -16,7 +16,7 @@ namespace Mnemora.Benchmarks;
 internal sealed class ExpensiveNeighbourBenchmark : IBenchmark
 {
     private const int QuietRounds = 300;
-    private const int Connections = 16;
+    private static readonly string[] s_callKinds = ["store", "search", "page", "import"];
     private const int SeedEpisodes = 1_000;
     private const int ImportMemories = 500;
     private static readonly TimeSpan s_quietPause = TimeSpan.FromMilliseconds(25);
@@ -29,6 +29,18 @@ internal sealed class ExpensiveNeighbourBenchmark : IBenchmark
 
     public async Task RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
+        // MNEMORA_EXPENSIVE_CALLS (some of store, search, page, import; comma-separated) and MNEMORA_EXPENSIVE_CONNECTIONS
+        // narrow the neighbour to some of its calls, to see which one costs the quiet tenant what.
+        var kinds = Environment.GetEnvironmentVariable("MNEMORA_EXPENSIVE_CALLS") is { Length: > 0 } chosen
+            ? [.. s_callKinds.Where(k => chosen.Split(',', StringSplitOptions.TrimEntries).Contains(k, StringComparer.OrdinalIgnoreCase))]
+            : s_callKinds;
+        var connections = int.TryParse(Environment.GetEnvironmentVariable("MNEMORA_EXPENSIVE_CONNECTIONS"), out var n) && n > 0 ? n : 16;
+        if (kinds.Length == 0)
+        {
+            throw new InvalidOperationException($"MNEMORA_EXPENSIVE_CALLS names none of: {string.Join(", ", s_callKinds)}.");
+        }
+
+        Console.WriteLine($"  neighbour: {connections} connections of {string.Join(", ", kinds)}");
         using var quiet = await TenantClientAsync(context, cancellationToken);
         using var heavy = await TenantClientAsync(context, cancellationToken);
         await SeedQuietAsync(quiet, cancellationToken);
@@ -43,7 +55,7 @@ internal sealed class ExpensiveNeighbourBenchmark : IBenchmark
         var answers = new Dictionary<string, int[]>(StringComparer.Ordinal);
         var others = new Dictionary<string, int>(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
-        var flood = Task.WhenAll(Enumerable.Range(0, Connections).Select(i => Task.Run(() => HeavyAsync(heavy, i, answers, others, stop.Token), CancellationToken.None)));
+        var flood = Task.WhenAll(Enumerable.Range(0, connections).Select(i => Task.Run(() => HeavyAsync(heavy, kinds, i, answers, others, stop.Token), CancellationToken.None)));
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
         var (busyGet, busySearch) = await QuietRoundsAsync(quiet, QuietRounds, cancellationToken);
         await stop.CancelAsync();
@@ -75,19 +87,20 @@ internal sealed class ExpensiveNeighbourBenchmark : IBenchmark
     }
 
     /// <summary>One connection of the expensive tenant: the costly calls in turn, without pause.</summary>
-    private static async Task HeavyAsync(HttpClient heavy, int connection, Dictionary<string, int[]> answers, Dictionary<string, int> others, CancellationToken stop)
+    private static async Task HeavyAsync(HttpClient heavy, string[] kinds, int connection, Dictionary<string, int[]> answers, Dictionary<string, int> others, CancellationToken stop)
     {
         for (var n = 0; !stop.IsCancellationRequested; n++)
         {
-            var op = (n + connection) % 4;
-            using var request = op switch
+            var kind = kinds[(n + connection) % kinds.Length];
+            using var request = Array.IndexOf(s_callKinds, kind) switch
             {
                 0 => new HttpRequestMessage(HttpMethod.Post, "/v1/memory/semantic") { Content = JsonContent.Create(new { agent_id = "heavy", content = LongText(connection, n) }) },
                 1 => new HttpRequestMessage(HttpMethod.Post, "/v1/memory/semantic/search") { Content = JsonContent.Create(new { query = $"which warehouse ships order {n}", agent_id = "heavy", top_k = 50 }) },
                 2 => new HttpRequestMessage(HttpMethod.Get, "/v1/memory/episodic/heavy?limit=1000"),
-                _ => ImportFile.Memories("imported", [.. Enumerable.Range(0, ImportMemories).Select(i => $"Imported fact {Guid.NewGuid():N}: supplier {i % 41} delivers part {i} every {i % 9 + 1} days.")]),
+                3 => ImportFile.Memories("imported", [.. Enumerable.Range(0, ImportMemories).Select(i => $"Imported fact {Guid.NewGuid():N}: supplier {i % 41} delivers part {i} every {i % 9 + 1} days.")]),
+                _ => throw new UnreachableException(kind),
             };
-            var name = op switch { 0 => "long store", 1 => "search", 2 => "1,000-item page", _ => "import" };
+            var name = kind switch { "store" => "long store", "page" => "1,000-item page", _ => kind };
             try
             {
                 using var response = await heavy.SendAsync(request, HttpCompletionOption.ResponseContentRead, stop);
