@@ -16,8 +16,8 @@ public static class EpisodicApi
     {
         var episodic = tenantApi.MapGroup("/memory/episodic").WithTags("Episodic memory").WithRequestBodyLimit(RequestBodyLimits.Memory);
         episodic.MapPost("", CreateEpisode).WithName("CreateEpisode").WithSummary("Records an episode; the server assigns its id and timestamp.");
-        episodic.MapGet("/{agent_id}", ListEpisodes).WithName("ListEpisodes").WithSummary("Lists the agent's episodes oldest first, filtered by session, type and time; a page ends at 'limit' episodes, about 4 MB or its read budget, and 'next_cursor' continues.");
-        episodic.MapGet("/{agent_id}/sessions/{session_id}", ReplaySession).WithName("ReplaySession").WithSummary("Replays a session's episodes in time order (up to 'limit', default and max 1000, or about 4 MB; 'next_cursor' continues); an empty list for a session with none.");
+        episodic.MapGet("/{agent_id}", ListEpisodes).AsHeavyCall().WithName("ListEpisodes").WithSummary("Lists the agent's episodes oldest first, filtered by session, type and time; a page ends at 'limit' episodes, about 4 MB or its read budget, and 'next_cursor' continues.");
+        episodic.MapGet("/{agent_id}/sessions/{session_id}", ReplaySession).AsHeavyCall().WithName("ReplaySession").WithSummary("Replays a session's episodes in time order (up to 'limit', default and max 1000, or about 4 MB; 'next_cursor' continues); an empty list for a session with none.");
         return tenantApi;
     }
 

@@ -19,6 +19,7 @@ internal static class TransferApi
     {
         var memory = tenantApi.MapGroup("/memory").WithTags("Export and import");
         memory.MapGet("/{agent_id}/export", ExportAgent)
+            .AsHeavyCall()
             .WithName("ExportAgent")
             .WithSummary("Streams every record of the agent (state, episodes hot and cold, semantic memories) as NDJSON; 'embeddings=false' leaves vectors out.");
         memory.MapPost("/import", ImportMemories)

@@ -26,6 +26,7 @@ internal static class TenancyExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<CallLeases>());
         builder.AddKeyGuard();
         builder.AddBurstLimiting();
+        builder.AddHeavyCalls();
 
         // No default scheme: each route group names the scheme its policy accepts.
         builder.Services.AddAuthentication()
@@ -44,14 +45,15 @@ internal static class TenancyExtensions
     }
 
     /// <summary>
-    /// Authentication (with the key guard), authorization, the tenant's burst limit, then the daily
-    /// quota: a call refused for bursting is not counted.
+    /// Authentication (with the key guard), authorization, the tenant's burst limit, its share of the replica's heavy
+    /// calls, then the daily quota: a call refused for bursting or for its own heavy calls is not counted.
     /// </summary>
     public static WebApplication UseTenancy(this WebApplication app)
     {
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<HeavyCallMiddleware>();
         app.UseMiddleware<DailyQuotaMiddleware>();
         return app;
     }

@@ -21,8 +21,9 @@ public sealed class MnemoraApp : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _data = CreateDataDirectory("mnemora-test-");
-        // The expiry sweep runs often, so a test sees an expired memory removed within seconds.
-        App = await StartAsync(_data.FullName, OperatorKey, extraArgs: ["--Mnemora:SemanticExpiry:Interval=00:00:02"]);
+        // The expiry sweep runs often, so a test sees an expired memory removed within seconds; a tenant has one
+        // heavy call at a time on any machine, as on a two-core one.
+        App = await StartAsync(_data.FullName, OperatorKey, extraArgs: ["--Mnemora:SemanticExpiry:Interval=00:00:02", "--Mnemora:HeavyCalls:PerTenant=1"]);
     }
 
     /// <summary>Starts the AppHost in process mode and waits until every service is healthy.</summary>
