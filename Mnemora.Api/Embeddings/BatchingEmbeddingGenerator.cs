@@ -54,7 +54,10 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
                 ? [new Worker(MaxCost: shortTextCharacters, BatchBudget: Math.Min(shortTextCharacters, maxBatchCharacters), InteractiveOnly: true)]
                 : Array.Empty<Worker>(),
         ];
-        _running = _workers.Select(worker => Task.Run(() => WorkAsync(worker))).ToArray();
+        // Each worker is a thread of its own: a local model computes on the calling thread for up to a hundred
+        // milliseconds at a time, and on the thread pool (as many threads as cores, to begin with) that left the
+        // requests of every tenant waiting for a thread.
+        _running = [.. _workers.Select(worker => Task.Factory.StartNew(() => Work(worker), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
     }
 
     public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
@@ -117,7 +120,7 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
         }
     }
 
-    private async Task WorkAsync(Worker worker)
+    private void Work(Worker worker)
     {
         var batch = new List<Pending>(_maxBatchSize);
         try
@@ -128,13 +131,13 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
                 TakeBatch(worker, batch);
                 if (batch.Count > 0)
                 {
-                    await EmbedAsync(batch);
+                    Embed(batch);
                     Finish(batch);
                 }
                 else
                 {
                     // Marked idle under the lock in TakeBatch, so a text queued since then has released the wake.
-                    await worker.Wake.WaitAsync(_stopping.Token);
+                    worker.Wake.Wait(_stopping.Token);
                 }
             }
         }
@@ -226,11 +229,12 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
     /// <summary>What a text costs the model: its length as the model reads it (a batch is padded to its longest).</summary>
     private int Cost(Pending item) => Math.Min(item.Text.Length, _maxInputCharacters);
 
-    private async Task EmbedAsync(IReadOnlyList<Pending> batch)
+    /// <summary>Embeds the batch on the worker's thread (a remote provider's call is waited for there, off the thread pool).</summary>
+    private void Embed(IReadOnlyList<Pending> batch)
     {
         try
         {
-            var generated = await base.GenerateAsync(batch.Select(p => p.Text), options: null, CancellationToken.None);
+            var generated = base.GenerateAsync(batch.Select(p => p.Text), options: null, CancellationToken.None).GetAwaiter().GetResult();
             if (generated.Count != batch.Count)
             {
                 throw new InvalidOperationException($"The embedding provider returned {generated.Count} embeddings for {batch.Count} texts.");

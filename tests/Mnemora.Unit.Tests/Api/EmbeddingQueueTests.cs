@@ -144,6 +144,21 @@ public sealed class EmbeddingQueueTests
         Assert.DoesNotContain(model.Calls, c => c.Contains("one more"));
     }
 
+    [Fact]
+    public async Task TheModelIsCalledOnTheWorkersOwnThreadsNotTheThreadPool()
+    {
+        // A local model computes on its caller's thread; on the thread pool two long texts would hold every thread a
+        // two-core machine starts with, and every tenant's requests would wait for the pool to grow.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var model = new RecordingModel();
+        using var queue = Queue(model, maxBatchSize: 1, shortTextCharacters: 100);
+        await queue.GenerateAsync([new string('x', 200)], EmbeddingWork.For("a", EmbeddingLane.Bulk), cancellationToken);
+        await queue.GenerateAsync(["short"], EmbeddingWork.For("b", EmbeddingLane.Interactive), cancellationToken);
+
+        Assert.Equal(2, model.CallerThreads.Count);
+        Assert.All(model.CallerThreads, onPool => Assert.False(onPool, "The model was called on a thread-pool thread."));
+    }
+
     private static BatchingEmbeddingGenerator Queue(
         RecordingModel model, int maxBatchSize, int maxBatchCharacters = 1_000_000, int maxInputCharacters = 4096, int maxQueuedPerTenant = 1000,
         int shortTextCharacters = 0, int maxConcurrency = 1) =>
@@ -169,6 +184,9 @@ public sealed class EmbeddingQueueTests
 
         public ConcurrentQueue<IReadOnlyList<string>> Calls { get; } = new();
 
+        /// <summary>For each call, whether it came on a thread-pool thread.</summary>
+        public ConcurrentQueue<bool> CallerThreads { get; } = new();
+
         public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Release() => _gate.TrySetResult();
@@ -193,6 +211,7 @@ public sealed class EmbeddingQueueTests
             IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
         {
             var texts = values.ToList();
+            CallerThreads.Enqueue(Thread.CurrentThread.IsThreadPoolThread);
             Calls.Enqueue(texts);
             _called.Release();
             await _gate.Task.WaitAsync(cancellationToken);
