@@ -6,7 +6,7 @@ namespace Mnemora.Api.Tenancy;
 
 /// <summary>
 /// This replica's share of calls whose work grows with a tenant's data (pages of up to 1,000 episodes, session replays,
-/// whole-agent snapshots, exports), bound from <c>Mnemora:HeavyCalls</c>. The burst limit counts calls, not their
+/// agent exports), bound from <c>Mnemora:HeavyCalls</c>. The burst limit counts calls, not their
 /// cost: without this, one tenant's parallel pages keep every core and the emulated DynamoDB busy, and another tenant's
 /// one-item read waits behind them.
 /// </summary>
@@ -36,7 +36,7 @@ internal sealed class HeavyCallMetadata
 /// </summary>
 internal sealed class HeavyCallMiddleware(RequestDelegate next, IOptions<HeavyCallOptions> options)
 {
-    private readonly TenantShare _share = new("this replica's heavy calls (large pages, replays, snapshots, exports)", options.Value.PerTenant, options.Value.Wait);
+    private readonly TenantShare _share = new("this replica's share of heavy calls (episode lists, replays, exports)", options.Value.PerTenant, options.Value.Wait);
 
     public async Task InvokeAsync(HttpContext context, TenantContext tenant)
     {
