@@ -33,6 +33,7 @@ internal sealed class MemoryTools(
     SummaryService summaries,
     UsageReader usage,
     TierCatalog tiers,
+    HeavyCallShare heavyCalls,
     IOptions<HttpJsonOptions> json)
 {
     private JsonSerializerOptions Json => json.Value.SerializerOptions;
@@ -183,7 +184,13 @@ internal sealed class MemoryTools(
             return ToolResults.Error(problem);
         }
 
-        var page = await episodeStore.ListAsync(tenant.TenantId, agent_id, new EpisodeQuery(session_id, Limit: EpisodeQuery.MaxLimit), cancellationToken);
+        // A replay of up to 1,000 episodes: one of the tenant's heavy calls, as the route's is.
+        EpisodePage page;
+        using (await heavyCalls.EnterAsync(tenant.TenantId, cancellationToken))
+        {
+            page = await episodeStore.ListAsync(tenant.TenantId, agent_id, new EpisodeQuery(session_id, Limit: EpisodeQuery.MaxLimit), cancellationToken);
+        }
+
         if (page.Episodes.Count == 0)
         {
             return ToolResults.Error(ErrorCodes.NotFound, "This session has no episodes.");

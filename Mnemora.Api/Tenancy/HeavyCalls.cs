@@ -30,14 +30,25 @@ internal sealed class HeavyCallMetadata
 }
 
 /// <summary>
-/// Holds one of the tenant's heavy-call places while a marked endpoint runs, response written included (an export
-/// streams). The tenant's other calls, and every other tenant's, do not wait for it. A call that waited past
-/// <see cref="HeavyCallOptions.Wait"/> is a 429 with Retry-After, and is not counted against the daily quota.
+/// The replica's heavy-call places, one share for the routes (<see cref="HeavyCallMiddleware"/>) and the MCP tools
+/// that do the same work. A call that waited past <see cref="HeavyCallOptions.Wait"/> is a
+/// <see cref="TenantBusyException"/> (429 with Retry-After).
 /// </summary>
-internal sealed class HeavyCallMiddleware(RequestDelegate next, IOptions<HeavyCallOptions> options)
+internal sealed class HeavyCallShare(IOptions<HeavyCallOptions> options)
 {
     private readonly TenantShare _share = new("this replica's share of heavy calls (episode lists, replays, exports)", options.Value.PerTenant, options.Value.Wait);
 
+    /// <summary>Takes one of the tenant's places; dispose the result to give it back.</summary>
+    public ValueTask<TenantShare.Place> EnterAsync(string tenantId, CancellationToken cancellationToken) => _share.EnterAsync(tenantId, cancellationToken);
+}
+
+/// <summary>
+/// Holds one of the tenant's heavy-call places while a marked endpoint runs, response written included (an export
+/// streams). The tenant's other calls, and every other tenant's, do not wait for it. A call refused for its own heavy
+/// calls is not counted against the daily quota.
+/// </summary>
+internal sealed class HeavyCallMiddleware(RequestDelegate next, HeavyCallShare share)
+{
     public async Task InvokeAsync(HttpContext context, TenantContext tenant)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<HeavyCallMetadata>() is null || !tenant.IsAuthenticated)
@@ -46,7 +57,7 @@ internal sealed class HeavyCallMiddleware(RequestDelegate next, IOptions<HeavyCa
             return;
         }
 
-        using var place = await _share.EnterAsync(tenant.TenantId, context.RequestAborted);
+        using var place = await share.EnterAsync(tenant.TenantId, context.RequestAborted);
         await next(context);
     }
 }
@@ -59,6 +70,7 @@ internal static class HeavyCalls
             .BindConfiguration(HeavyCallOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<HeavyCallShare>();
         return builder;
     }
 

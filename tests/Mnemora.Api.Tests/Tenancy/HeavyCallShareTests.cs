@@ -1,12 +1,13 @@
 using System.Net.Sockets;
 using Mnemora.Api.Tests.Infrastructure;
+using Mnemora.Api.Tests.Mcp;
 
 namespace Mnemora.Api.Tests.Tenancy;
 
 /// <summary>
 /// A tenant's calls whose work grows with its data (pages, replays, exports) take one of its places in the replica's
 /// heavy-call share (one here: the test system sets <c>Mnemora:HeavyCalls:PerTenant=1</c>). While tenant A's export
-/// holds its place, A's next page waits for it and tenant B's page is answered at once.
+/// holds its place, A's next page and A's session replay over MCP wait for it, and tenant B's page is answered at once.
 /// </summary>
 public sealed class HeavyCallShareTests(MnemoraApp system)
 {
@@ -14,11 +15,12 @@ public sealed class HeavyCallShareTests(MnemoraApp system)
     private const int ContentCharacters = 398_000;
 
     [Fact]
-    public async Task WhileATenantsExportIsStreamingItsNextPageWaitsAndAnotherTenantsPageIsServed()
+    public async Task WhileATenantsExportIsStreamingItsNextPageAndReplayWaitAndAnotherTenantsPageIsServed()
     {
         var ct = TestContext.Current.CancellationToken;
         using var a = await system.CreateTenantAsync("scale", ct);
         using var b = await system.CreateTenantAsync("scale", ct);
+        await using var mcpA = await system.ConnectAsync(a.ApiKey, ct);
         await Parallel.ForEachAsync(Enumerable.Range(0, Episodes), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
         {
             var content = new string((char)('a' + (i % 26)), ContentCharacters);
@@ -61,13 +63,16 @@ public sealed class HeavyCallShareTests(MnemoraApp system)
         }, ct);
 
         var aPage = a.Client.GetAsync("/v1/memory/episodic/big?limit=1", ct);
+        var aReplay = mcpA.CallAsync("replay_session", """{"agent_id": "big", "session_id": "s"}""", ct);
         using (var bPage = await b.Client.GetAsync("/v1/memory/episodic/small?limit=1", ct))
         {
             Assert.Equal(1, (await Envelope.ReadDataAsync(bPage, HttpStatusCode.OK)).GetProperty("episodes").GetArrayLength());
         }
 
-        // A's page is not answered while its export holds A's only place (without the share it is answered at once).
-        Assert.NotSame(aPage, await Task.WhenAny(aPage, Task.Delay(TimeSpan.FromSeconds(10), ct)));
+        // A's page and replay are not answered while its export holds A's only place (without the share they are
+        // answered at once).
+        var heldFor = Task.Delay(TimeSpan.FromSeconds(10), ct);
+        Assert.Same(heldFor, await Task.WhenAny(aPage, aReplay, heldFor));
         Assert.False(Volatile.Read(ref exportEnded), "The export ended by itself, so it did not hold the place throughout.");
 
         release.SetResult();
@@ -75,6 +80,7 @@ public sealed class HeavyCallShareTests(MnemoraApp system)
         Assert.True(exported > (long)Episodes * ContentCharacters, $"The export was cut short: {exported} bytes.");
         using var answered = await aPage;
         Assert.Equal(1, (await Envelope.ReadDataAsync(answered, HttpStatusCode.OK)).GetProperty("episodes").GetArrayLength());
+        Assert.NotEqual(0, (await aReplay).Data().GetProperty("episodes").GetArrayLength());
     }
 
     /// <summary>A client whose socket receive buffer is 4 KB, so the server can send only as fast as the test reads.</summary>
