@@ -474,7 +474,8 @@ public sealed partial class DynamoUsageMeter
             var adds = new List<string>();
             foreach (var (attribute, delta) in (ReadOnlySpan<(string, long)>)[
                 (A.Vectors, pending.Vectors), (A.DynamoBytes, pending.DynamoBytes), (A.S3Bytes, pending.S3Bytes),
-                (A.PostgresBytes, pending.PostgresBytes), (StorageBytes, pending.StorageBytes + kept - granted)])
+                (A.PostgresBytes, pending.PostgresBytes), (StorageBytes, pending.StorageBytes + kept - granted),
+                (A.Agents, pending.Agents), (A.Sessions, pending.Sessions)])
             {
                 if (delta != 0)
                 {

@@ -225,8 +225,8 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
             DynamoBytes: totals.GetLong(A.DynamoBytes) + pending.DynamoBytes,
             S3Bytes: totals.GetLong(A.S3Bytes) + pending.S3Bytes,
             PostgresBytes: totals.GetLong(A.PostgresBytes) + pending.PostgresBytes,
-            Agents: totals.GetLong(A.Agents),
-            Sessions: totals.GetLong(A.Sessions));
+            Agents: totals.GetLong(A.Agents) + pending.Agents,
+            Sessions: totals.GetLong(A.Sessions) + pending.Sessions);
     }
 
     public async Task<IReadOnlyList<string>> ListAgentsAsync(string tenantId, CancellationToken cancellationToken)
@@ -325,7 +325,14 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
         try
         {
             await dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = item, ConditionExpression = "attribute_not_exists(pk)" }, cancellationToken);
-            await dynamo.UpdateItemAsync(Add(pk, TenantItems.TotalsSk, (counter, 1))!, cancellationToken);
+
+            // Counted with this replica's pending storage counts when it holds the tenant's lease (written within a
+            // second, one write less on a session's first write); else at once.
+            var registered = counter == A.Agents ? new UsageDelta(Agents: 1) : new UsageDelta(Sessions: 1);
+            if (!(options.Value.LeaseStorage && TryRecordInLease(pk, registered)))
+            {
+                await dynamo.UpdateItemAsync(Add(pk, TenantItems.TotalsSk, (counter, 1))!, cancellationToken);
+            }
         }
         catch (ConditionalCheckFailedException)
         {

@@ -42,13 +42,15 @@ public interface IUsageMeter
 /// <summary>What <see cref="IUsageMeter.ForgetAgentAsync"/> removed from the registry.</summary>
 public sealed record ForgottenAgent(long Agents, long Sessions);
 
-/// <summary>A change to a tenant's stored totals.</summary>
+/// <summary>A change to a tenant's stored totals (<see cref="Agents"/> and <see cref="Sessions"/>: newly registered ones).</summary>
 public sealed record UsageDelta(
     long Vectors = 0,
     long EmbeddingsGenerated = 0,
     long DynamoBytes = 0,
     long S3Bytes = 0,
-    long PostgresBytes = 0)
+    long PostgresBytes = 0,
+    long Agents = 0,
+    long Sessions = 0)
 {
     /// <summary>The bytes this delta adds across every store (negative when it frees some).</summary>
     public long StorageBytes => DynamoBytes + S3Bytes + PostgresBytes;
@@ -58,9 +60,11 @@ public sealed record UsageDelta(
         EmbeddingsGenerated + other.EmbeddingsGenerated,
         DynamoBytes + other.DynamoBytes,
         S3Bytes + other.S3Bytes,
-        PostgresBytes + other.PostgresBytes);
+        PostgresBytes + other.PostgresBytes,
+        Agents + other.Agents,
+        Sessions + other.Sessions);
 
-    public UsageDelta Negated() => new(-Vectors, -EmbeddingsGenerated, -DynamoBytes, -S3Bytes, -PostgresBytes);
+    public UsageDelta Negated() => new(-Vectors, -EmbeddingsGenerated, -DynamoBytes, -S3Bytes, -PostgresBytes, -Agents, -Sessions);
 
     /// <summary>This delta less another: what is still to record once <paramref name="reserved"/> has been.</summary>
     public UsageDelta Minus(UsageDelta reserved) => new(
@@ -68,7 +72,9 @@ public sealed record UsageDelta(
         EmbeddingsGenerated - reserved.EmbeddingsGenerated,
         DynamoBytes - reserved.DynamoBytes,
         S3Bytes - reserved.S3Bytes,
-        PostgresBytes - reserved.PostgresBytes);
+        PostgresBytes - reserved.PostgresBytes,
+        Agents - reserved.Agents,
+        Sessions - reserved.Sessions);
 
     public bool IsEmpty => this == new UsageDelta();
 }

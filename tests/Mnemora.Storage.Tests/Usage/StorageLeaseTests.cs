@@ -153,6 +153,41 @@ public sealed class StorageLeaseTests(StoreSystem system)
         Assert.Equal(limit - 100 - 4_000, Number(stored, StorageBytes));
     }
 
+    [Fact]
+    public async Task NewAgentsAndSessionsAreCountedWithTheLeaseReadExactlyAndWrittenOnAFlushOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = $"t-{Guid.NewGuid():N}";
+        using var replica = await LeasingHostAsync(new FakeTimeProvider(DateTimeOffset.UtcNow), ct);
+        using var witness = await StoreHost.CreateAsync(system.App, ct);
+        var meter = replica.Services.GetRequiredService<DynamoUsageMeter>();
+        await meter.ReserveAsync(tenant, new UsageDelta(DynamoBytes: 1_000), new UsageLimits(50_000_000, long.MaxValue), ct);
+
+        // Two agents with three sessions, each registered twice (the second time is no new one).
+        foreach (var (agent, session) in new[] { ("a", "s1"), ("a", "s2"), ("b", "s1"), ("a", "s1"), ("b", "s1") })
+        {
+            await meter.TrackAgentAsync(tenant, agent, session, ct);
+        }
+
+        var read = await meter.GetTotalsAsync(tenant, ct);
+        Assert.Equal((2, 3), (read.Agents, read.Sessions));
+        var before = await TotalsItemAsync(witness, tenant, ct);
+        Assert.Equal((0, 0), (Number(before, TenantItems.Attributes.Agents), Number(before, TenantItems.Attributes.Sessions)));
+
+        await meter.FlushAsync(ct);
+        var after = await TotalsItemAsync(witness, tenant, ct);
+        Assert.Equal((2, 3), (Number(after, TenantItems.Attributes.Agents), Number(after, TenantItems.Attributes.Sessions)));
+        var again = await meter.GetTotalsAsync(tenant, ct);
+        Assert.Equal((2, 3), (again.Agents, again.Sessions));
+
+        // A purge on another replica uncounts what it removes, whatever this replica had pending.
+        await meter.TrackAgentAsync(tenant, "b", "s2", ct);
+        await witness.Services.GetRequiredService<IUsageMeter>().ForgetAgentAsync(tenant, "b", ct);
+        await meter.FlushAsync(ct);
+        var purged = await witness.Services.GetRequiredService<IUsageMeter>().GetTotalsAsync(tenant, ct);
+        Assert.Equal((1, 2), (purged.Agents, purged.Sessions));
+    }
+
     /// <summary>A host configured like an API replica (storage leases on), on the given clock.</summary>
     private async Task<IHost> LeasingHostAsync(TimeProvider clock, CancellationToken cancellationToken)
     {
