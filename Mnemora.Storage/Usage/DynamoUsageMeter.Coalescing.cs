@@ -10,7 +10,7 @@ namespace Mnemora.Storage.Usage;
 /// are added up in memory per tenant and written once per <see cref="FlushEvery"/>, not on every
 /// search and store. Reads of the totals add this replica's share not yet written, and a graceful
 /// shutdown writes it; a crash loses at most the last <see cref="FlushEvery"/> of this replica's counts.
-/// Storage and vector figures are written on every change, unless they were reserved out of a storage lease
+/// Storage, vector, agent and session figures are written on every change, unless counted with a storage lease
 /// (<c>DynamoUsageMeter.Leases.cs</c>), which this flush writes too.
 /// </summary>
 public sealed partial class DynamoUsageMeter
@@ -94,21 +94,37 @@ public sealed partial class DynamoUsageMeter
         await FlushStorageLeasesAsync(returnAll: true, cancellationToken);
     }
 
-    /// <summary>Writes the embeddings counted since the last flush, one <c>ADD</c> per tenant and month.</summary>
+    /// <summary>
+    /// Writes the embeddings counted since the last flush, one <c>ADD</c> per tenant and month. A flush already writing
+    /// (the background one) is waited for first, so that whatever was counted before this call is in the store when
+    /// it returns.
+    /// </summary>
     private async Task FlushEmbeddingsAsync(CancellationToken cancellationToken)
     {
         Dictionary<(string Pk, string MonthSk), long> batch;
-        lock (_gate)
+        while (true)
         {
-            if (_pending.Count == 0 || _writing.Count > 0)
+            Task writing;
+            lock (_gate)
             {
-                return;
+                if (_writing.Count == 0)
+                {
+                    if (_pending.Count == 0)
+                    {
+                        return;
+                    }
+
+                    (batch, _pending) = (_pending, []);
+                    _writing = batch;
+                    _flushesBegun++;
+                    _flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    break;
+                }
+
+                writing = _flushed.Task;
             }
 
-            (batch, _pending) = (_pending, []);
-            _writing = batch;
-            _flushesBegun++;
-            _flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await writing.WaitAsync(cancellationToken);
         }
 
         var written = new HashSet<(string Pk, string MonthSk)>();
