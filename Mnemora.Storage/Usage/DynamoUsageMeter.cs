@@ -33,16 +33,23 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
 
     private string Table => options.Value.TenantsTable;
 
-    public async Task RecordAsync(string tenantId, UsageDelta delta, CancellationToken cancellationToken)
+    public Task RecordAsync(string tenantId, UsageDelta delta, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delta);
-        var pk = TenantItems.TenantPk(RequireId(tenantId));
+        return RecordTotalsAsync(TenantItems.TenantPk(RequireId(tenantId)), delta, cancellationToken);
+    }
+
+    /// <summary>Adds the delta to the tenant's totals: with this replica's lease when it holds one (flushed within a second), else at once.</summary>
+    private async Task RecordTotalsAsync(string pk, UsageDelta delta, CancellationToken cancellationToken)
+    {
         var totals = Add(pk, TenantItems.TotalsSk,
             (A.Vectors, delta.Vectors),
             (A.DynamoBytes, delta.DynamoBytes),
             (A.S3Bytes, delta.S3Bytes),
             (A.PostgresBytes, delta.PostgresBytes),
-            (StorageBytes, delta.StorageBytes));
+            (StorageBytes, delta.StorageBytes),
+            (A.Agents, delta.Agents),
+            (A.Sessions, delta.Sessions));
         AddEmbeddings(pk, delta.EmbeddingsGenerated);
         if (totals is not null && !(options.Value.LeaseStorage && TryRecordInLease(pk, delta with { EmbeddingsGenerated = 0 })))
         {
@@ -326,13 +333,9 @@ public sealed partial class DynamoUsageMeter(IAmazonDynamoDB dynamo, IOptions<St
         {
             await dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = item, ConditionExpression = "attribute_not_exists(pk)" }, cancellationToken);
 
-            // Counted with this replica's pending storage counts when it holds the tenant's lease (written within a
-            // second, one write less on a session's first write); else at once.
-            var registered = counter == A.Agents ? new UsageDelta(Agents: 1) : new UsageDelta(Sessions: 1);
-            if (!(options.Value.LeaseStorage && TryRecordInLease(pk, registered)))
-            {
-                await dynamo.UpdateItemAsync(Add(pk, TenantItems.TotalsSk, (counter, 1))!, cancellationToken);
-            }
+            // Counted as every other total is: with the tenant's lease when this replica holds one (one write less on a
+            // session's first write).
+            await RecordTotalsAsync(pk, counter == A.Agents ? new UsageDelta(Agents: 1) : new UsageDelta(Sessions: 1), cancellationToken);
         }
         catch (ConditionalCheckFailedException)
         {
