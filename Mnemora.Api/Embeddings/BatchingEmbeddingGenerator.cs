@@ -55,7 +55,7 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
                 : Array.Empty<Worker>(),
         ];
         // Each worker is a thread of its own: a local model computes on the calling thread for up to a hundred
-        // milliseconds at a time, and on the thread pool (as many threads as cores, to begin with) that left the
+        // milliseconds at a time, and on the thread pool (as many threads as cores, to begin with) it could leave the
         // requests of every tenant waiting for a thread.
         _running = [.. _workers.Select(worker => Task.Factory.StartNew(() => Work(worker), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
     }
@@ -164,8 +164,8 @@ internal sealed class BatchingEmbeddingGenerator : DelegatingEmbeddingGenerator<
             while (batch.Count < _maxBatchSize)
             {
                 var (first, second) = worker.InteractiveOnly ? (_lanes[0], _lanes[0]) : LaneOrder(_picks + 1);
-                var lane = first.Peek(Takes) is not null ? first : second;
-                if (lane.Peek(Takes) is not { } next
+                var (lane, next) = first.Peek(Takes) is { } inFirst ? (first, inFirst) : (second, second.Peek(Takes));
+                if (next is null
                     || (batch.Count > 0 && (batch.Count + 1) * Math.Max(longest, Cost(next)) > worker.BatchBudget))
                 {
                     break;
