@@ -16,6 +16,7 @@ internal static class SummaryApi
     public static RouteGroupBuilder MapSummaryApi(this RouteGroupBuilder tenantApi)
     {
         tenantApi.MapPost("/memory/episodic/{agent_id}/summarize", Summarize)
+            .AsHeavyCall()
             .WithTags("Episodic memory")
             .WithName("SummarizeEpisodes")
             .WithSummary("Summarises the newest 'num_episodes' episodes (in 'session_id', between 'from' and 'to') into a semantic memory in 'namespace' (default episodic_summaries).");

@@ -32,6 +32,7 @@ internal static class TransferApi
     public static IEndpointRouteBuilder MapOperatorExportApi(this IEndpointRouteBuilder app)
     {
         app.MapOperatorApi().MapGet("/tenants/{tenant_id}/export", ExportTenant)
+            .AsHeavyCall()
             .WithName("ExportTenant")
             .WithSummary("Streams every record of every agent of the tenant as NDJSON.");
         return app;

@@ -10,6 +10,7 @@ using Mnemora.Api.Semantic;
 using Mnemora.Api.Summaries;
 using Mnemora.Api.Tenancy;
 using Mnemora.Storage.Memory;
+using Mnemora.Storage.Semantic;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -225,8 +226,14 @@ internal sealed class MemoryTools(
             return ToolResults.Error(problem);
         }
 
-        var stored = await summaries.SummarizeAsync(
-            tenant, new SummaryRequest(agent_id, session_id, null, null, SummaryApi.DefaultEpisodes, SummaryApi.DefaultNamespace), cancellationToken);
+        // Reads up to 100 episodes and embeds their sentences: one of the tenant's heavy calls, as the route's is.
+        SemanticStoreResult? stored;
+        using (await heavyCalls.EnterAsync(tenant.TenantId, cancellationToken))
+        {
+            stored = await summaries.SummarizeAsync(
+                tenant, new SummaryRequest(agent_id, session_id, null, null, SummaryApi.DefaultEpisodes, SummaryApi.DefaultNamespace), cancellationToken);
+        }
+
         return stored is null
             ? ToolResults.Error(ErrorCodes.NotFound, "No episodes match: nothing to summarise.")
             : ToolResults.Data(SemanticResponse.From(stored.Memory, similarity: null, stored.Deduplicated), Json);

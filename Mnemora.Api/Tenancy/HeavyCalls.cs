@@ -6,7 +6,7 @@ namespace Mnemora.Api.Tenancy;
 
 /// <summary>
 /// This replica's share of calls whose work grows with a tenant's data (pages of up to 1,000 episodes, session replays,
-/// agent exports), bound from <c>Mnemora:HeavyCalls</c>. The burst limit counts calls, not their
+/// summaries, agent and tenant exports), bound from <c>Mnemora:HeavyCalls</c>. The burst limit counts calls, not their
 /// cost: without this, one tenant's parallel pages keep every core and the emulated DynamoDB busy, and another tenant's
 /// one-item read waits behind them.
 /// </summary>
@@ -36,7 +36,7 @@ internal sealed class HeavyCallMetadata
 /// </summary>
 internal sealed class HeavyCallShare(IOptions<HeavyCallOptions> options)
 {
-    private readonly TenantShare _share = new("this replica's share of heavy calls (episode lists, replays, exports)", options.Value.PerTenant, options.Value.Wait);
+    private readonly TenantShare _share = new("this replica's share of heavy calls (episode lists, replays, summaries, exports)", options.Value.PerTenant, options.Value.Wait);
 
     /// <summary>Takes one of the tenant's places; dispose the result to give it back.</summary>
     public ValueTask<TenantShare.Place> EnterAsync(string tenantId, CancellationToken cancellationToken) => _share.EnterAsync(tenantId, cancellationToken);
@@ -45,21 +45,26 @@ internal sealed class HeavyCallShare(IOptions<HeavyCallOptions> options)
 /// <summary>
 /// Holds one of the tenant's heavy-call places while a marked endpoint runs, response written included (an export
 /// streams). The tenant's other calls, and every other tenant's, do not wait for it. A call refused for its own heavy
-/// calls is not counted against the daily quota.
+/// calls is not counted against the daily quota. An operator route on one tenant's data (the tenant export, whose
+/// route names it as <c>tenant_id</c>) takes that tenant's place: it is that tenant's data the replica reads.
 /// </summary>
 internal sealed class HeavyCallMiddleware(RequestDelegate next, HeavyCallShare share)
 {
     public async Task InvokeAsync(HttpContext context, TenantContext tenant)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<HeavyCallMetadata>() is null || !tenant.IsAuthenticated)
+        if (context.GetEndpoint()?.Metadata.GetMetadata<HeavyCallMetadata>() is null || ShareOf(context, tenant) is not { } tenantId)
         {
             await next(context);
             return;
         }
 
-        using var place = await share.EnterAsync(tenant.TenantId, context.RequestAborted);
+        using var place = await share.EnterAsync(tenantId, context.RequestAborted);
         await next(context);
     }
+
+    /// <summary>Whose place the call takes: the key's tenant, or the tenant an operator route reads (authorised by now).</summary>
+    private static string? ShareOf(HttpContext context, TenantContext tenant) =>
+        tenant.IsAuthenticated ? tenant.TenantId : context.GetRouteValue("tenant_id") as string;
 }
 
 internal static class HeavyCalls

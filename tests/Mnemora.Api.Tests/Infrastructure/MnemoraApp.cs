@@ -22,8 +22,10 @@ public sealed class MnemoraApp : IAsyncLifetime
     {
         _data = CreateDataDirectory("mnemora-test-");
         // The expiry sweep runs often, so a test sees an expired memory removed within seconds; a tenant has one
-        // heavy call at a time on any machine, as on a two-core one.
-        App = await StartAsync(_data.FullName, OperatorKey, extraArgs: ["--Mnemora:SemanticExpiry:Interval=00:00:02", "--Mnemora:HeavyCalls:PerTenant=1"]);
+        // heavy call at a time on any machine, as on a two-core one, and its next ones wait a minute for it (a test
+        // queues several behind one export on a busy machine).
+        App = await StartAsync(_data.FullName, OperatorKey,
+            extraArgs: ["--Mnemora:SemanticExpiry:Interval=00:00:02", "--Mnemora:HeavyCalls:PerTenant=1", "--Mnemora:HeavyCalls:Wait=00:01:00"]);
     }
 
     /// <summary>Starts the AppHost in process mode and waits until every service is healthy.</summary>

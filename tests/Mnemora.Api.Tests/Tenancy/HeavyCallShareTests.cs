@@ -5,9 +5,10 @@ using Mnemora.Api.Tests.Mcp;
 namespace Mnemora.Api.Tests.Tenancy;
 
 /// <summary>
-/// A tenant's calls whose work grows with its data (pages, replays, exports) take one of its places in the replica's
-/// heavy-call share (one here: the test system sets <c>Mnemora:HeavyCalls:PerTenant=1</c>). While tenant A's export
-/// holds its place, A's next page and A's session replay over MCP wait for it, and tenant B's page is answered at once.
+/// A tenant's calls whose work grows with its data (pages, replays, summaries, exports) take one of its places in the
+/// replica's heavy-call share (one here: the test system sets <c>Mnemora:HeavyCalls:PerTenant=1</c>). While tenant A's
+/// export holds its place, A's next page, A's summary (by route and over MCP), A's session replay over MCP and the
+/// operator's export of A wait for it, and tenant B's page and the operator's export of B are answered at once.
 /// </summary>
 public sealed class HeavyCallShareTests(MnemoraApp system)
 {
@@ -15,7 +16,7 @@ public sealed class HeavyCallShareTests(MnemoraApp system)
     private const int ContentCharacters = 398_000;
 
     [Fact]
-    public async Task WhileATenantsExportIsStreamingItsNextPageAndReplayWaitAndAnotherTenantsPageIsServed()
+    public async Task WhileATenantsExportIsStreamingItsOtherHeavyCallsWaitAndAnotherTenantsAreServed()
     {
         var ct = TestContext.Current.CancellationToken;
         using var a = await system.CreateTenantAsync("scale", ct);
@@ -62,17 +63,27 @@ public sealed class HeavyCallShareTests(MnemoraApp system)
             return total;
         }, ct);
 
+        using var operatorClient = system.CreateOperatorClient();
         var aPage = a.Client.GetAsync("/v1/memory/episodic/big?limit=1", ct);
         var aReplay = mcpA.CallAsync("replay_session", """{"agent_id": "big", "session_id": "s"}""", ct);
+        var aSummary = a.Client.PostAsJsonAsync("/v1/memory/episodic/big/summarize", new { session_id = "s", num_episodes = 1 }, ct);
+        var aMcpSummary = mcpA.CallAsync("summarize_session", """{"agent_id": "big", "session_id": "s"}""", ct);
+        var aOperatorExport = operatorClient.GetAsync($"/admin/v1/tenants/{a.TenantId}/export", ct);
         using (var bPage = await b.Client.GetAsync("/v1/memory/episodic/small?limit=1", ct))
         {
             Assert.Equal(1, (await Envelope.ReadDataAsync(bPage, HttpStatusCode.OK)).GetProperty("episodes").GetArrayLength());
         }
 
-        // A's page and replay are not answered while its export holds A's only place (without the share they are
+        using (var bOperatorExport = await operatorClient.GetAsync($"/admin/v1/tenants/{b.TenantId}/export", ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, bOperatorExport.StatusCode);
+            Assert.Contains("hello", await bOperatorExport.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        }
+
+        // None of A's other heavy calls is answered while its export holds A's only place (without the share they are
         // answered at once).
         var heldFor = Task.Delay(TimeSpan.FromSeconds(10), ct);
-        Assert.Same(heldFor, await Task.WhenAny(aPage, aReplay, heldFor));
+        Assert.Same(heldFor, await Task.WhenAny(aPage, aReplay, aSummary, aMcpSummary, aOperatorExport, heldFor));
         Assert.False(Volatile.Read(ref exportEnded), "The export ended by itself, so it did not hold the place throughout.");
 
         release.SetResult();
@@ -81,6 +92,13 @@ public sealed class HeavyCallShareTests(MnemoraApp system)
         using var answered = await aPage;
         Assert.Equal(1, (await Envelope.ReadDataAsync(answered, HttpStatusCode.OK)).GetProperty("episodes").GetArrayLength());
         Assert.NotEqual(0, (await aReplay).Data().GetProperty("episodes").GetArrayLength());
+        // Whichever summary comes second finds the first and is merged into it (200).
+        using var summary = await aSummary;
+        Assert.Contains(summary.StatusCode, (HttpStatusCode[])[HttpStatusCode.Created, HttpStatusCode.OK]);
+        Assert.Equal("episodic_summaries", (await aMcpSummary).Data().GetProperty("namespace").GetString());
+        using var operatorExport = await aOperatorExport;
+        Assert.Equal(HttpStatusCode.OK, operatorExport.StatusCode);
+        Assert.True((await operatorExport.Content.ReadAsByteArrayAsync(ct)).Length > (long)Episodes * ContentCharacters, "The operator's export of A was cut short.");
     }
 
     /// <summary>A client whose socket receive buffer is 4 KB, so the server can send only as fast as the test reads.</summary>
