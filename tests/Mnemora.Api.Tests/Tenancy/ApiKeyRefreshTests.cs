@@ -58,6 +58,25 @@ public sealed class ApiKeyRefreshTests(MnemoraApp system)
     }
 
     [Fact]
+    public async Task ARefreshTickThatRunsLateStillFindsTheAnswerTrusted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var tenant = await system.CreateTenantAsync(cancellationToken: ct);
+        await using var probe = await Probe.StartAsync(system, tenant, ct);
+        await probe.ResolveAsync();
+
+        // Ticks are a second apart (half the trust); the first comes early in the answer's life, the next half a
+        // second late, as on a busy replica. The first tick reads the key again, so the call after the late
+        // tick finds a trusted answer.
+        await probe.TickAsync(TimeSpan.FromMilliseconds(600), ct);
+        probe.Time.Advance(TimeSpan.FromMilliseconds(1500));
+        var answer = probe.TryResolve();
+        Assert.True(answer is { IsCompletedSuccessfully: true }, "The call waited for a lookup: the early tick did not read the key again.");
+        Assert.Equal(tenant.TenantId, (await answer)?.TenantId);
+        Assert.Equal(1, probe.Lookups);
+    }
+
+    [Fact]
     public async Task AnAnswerNoRefreshRenewedIsLookedUpAgainAndAKeyUnseenForTenMinutesIsNoLongerRefreshed()
     {
         var ct = TestContext.Current.CancellationToken;
